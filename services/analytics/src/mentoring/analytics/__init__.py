@@ -1,0 +1,1 @@
+"""The analytics service: read models, programme figures, the dashboard, exports, inactivity."""

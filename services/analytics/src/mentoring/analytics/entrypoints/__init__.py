@@ -1,0 +1,1 @@
+"""Entrypoints of analytics: the HTTP API, the worker, the command line."""

@@ -1,0 +1,1 @@
+"""The matching service: tenants, programmes, participants, org hierarchy, rounds and pairs."""

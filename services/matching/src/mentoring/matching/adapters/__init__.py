@@ -1,0 +1,1 @@
+"""Adapters of matching: SQL tables and repositories, mapping to wire events."""

@@ -1,0 +1,1 @@
+"""Entrypoints of matching: the HTTP API, the worker, the command line."""

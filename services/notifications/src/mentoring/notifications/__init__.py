@@ -1,0 +1,1 @@
+"""The notifications service: contacts, templates, inbox, e-mail, webhooks and reminders."""

@@ -1,0 +1,1 @@
+"""Adapters of notifications: SQL tables and repositories, mapping to and from wire events."""

@@ -1,0 +1,1 @@
+"""Entrypoints of notifications: the HTTP API, the worker, the command line."""

@@ -1,0 +1,1 @@
+"""The sessions service: mentoring agreements, goals, sessions, feedback and surveys."""

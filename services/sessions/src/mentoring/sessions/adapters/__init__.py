@@ -1,0 +1,1 @@
+"""Adapters of sessions: SQL tables and repositories, mapping to and from wire events."""

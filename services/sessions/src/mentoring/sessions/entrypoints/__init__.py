@@ -1,0 +1,1 @@
+"""Entrypoints of sessions: the HTTP API, the worker, the command line."""

@@ -1,0 +1,1 @@
+"""The v1 event types, one module per producing service."""

@@ -1,0 +1,76 @@
+"""Idempotency-Key support: a retried POST returns the first result and writes nothing.
+
+The key is claimed in the same transaction as the request's effects. A concurrent retry waits on
+the claimed row until the first request commits (then replays it) or rolls back (then runs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.kit.errors import InvalidInput
+
+_CLAIM = text(
+    """
+    INSERT INTO idempotency_key (tenant_id, principal, key, request_hash)
+    VALUES (:tenant_id, :principal, :key, :hash)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+    """
+)
+_STORED = text(
+    """
+    SELECT request_hash, status_code, response_body FROM idempotency_key
+    WHERE tenant_id = :tenant_id AND principal = :principal AND key = :key
+    """
+)
+_SAVE = text(
+    """
+    UPDATE idempotency_key SET status_code = :status, response_body = :body
+    WHERE tenant_id = :tenant_id AND principal = :principal AND key = :key
+    """
+)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: bytes
+    replayed: bool
+
+
+def request_hash(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+async def run_idempotent(
+    session: AsyncSession,
+    *,
+    tenant_id: UUID,
+    principal: str,
+    key: str | None,
+    fingerprint: str,
+    operation: Callable[[], Awaitable[tuple[int, bytes]]],
+) -> StoredResponse:
+    """Run `operation` once per key, inside the caller's transaction (which commits once)."""
+    if key is None:
+        status, body = await operation()
+        return StoredResponse(status, body, replayed=False)
+    if not 1 <= len(key) <= 200:
+        raise InvalidInput("Idempotency-Key must be 1 to 200 characters")
+    params = {"tenant_id": tenant_id, "principal": principal, "key": key}
+    claimed = (await session.execute(_CLAIM, {**params, "hash": fingerprint})).first()
+    if claimed is None:
+        stored = (await session.execute(_STORED, params)).one()
+        if stored.request_hash != fingerprint:
+            raise InvalidInput("this Idempotency-Key was used for a different request")
+        return StoredResponse(int(stored.status_code), bytes(stored.response_body), replayed=True)
+    status, body = await operation()
+    await session.execute(_SAVE, {**params, "status": status, "body": body})
+    return StoredResponse(status, body, replayed=False)
