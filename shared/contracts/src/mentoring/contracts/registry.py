@@ -29,6 +29,7 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     sessions.SessionLogged,
     sessions.SessionCancelled,
     sessions.FeedbackSubmitted,
+    sessions.SurveyDue,
     sessions.SurveySubmitted,
     notifications.NotificationSent,
     notifications.NotificationFailed,

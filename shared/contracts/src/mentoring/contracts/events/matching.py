@@ -78,6 +78,10 @@ class ProgrammeOpened(_Matching):
     ends_on: date
     max_mentees_per_mentor: int = Field(ge=1)
     inactivity_days: int = Field(default=30, ge=1)
+    coordinator_id: UUID | None = Field(
+        default=None,
+        description="The coordinator's person id; their contact is on the profile topic.",
+    )
 
 
 class ProgrammeClosed(_Matching):

@@ -88,6 +88,19 @@ class FeedbackSubmitted(_Sessions):
     )
 
 
+class SurveyDue(_Sessions):
+    """A check-in or pulse survey became due for one member of a pair."""
+
+    event_type: ClassVar[str] = "sessions.survey_due.v1"
+
+    survey_id: UUID
+    participant_id: UUID
+    instrument: str
+    instrument_version: str
+    wave: str
+    due_at: datetime
+
+
 class SurveySubmitted(_Sessions):
     event_type: ClassVar[str] = "sessions.survey_submitted.v1"
 
