@@ -111,12 +111,25 @@ def migrated(
     return out
 
 
+async def _forget_namespace(infrastructure: Infrastructure, ns: str) -> None:
+    """Drop the namespace's unsent outbox rows (their topics are about to go, and a relay must
+    not keep retrying them), then delete its topics."""
+    base = infrastructure.admin_database_url.rsplit("/", 1)[0]
+    for service in SERVICES:
+        conn = await asyncpg.connect(f"{base}/{service}")
+        try:
+            await conn.execute("delete from outbox_message where topic like $1", ns + "%")
+        finally:
+            await conn.close()
+    await delete_topics(infrastructure.kafka_bootstrap, ns)
+
+
 @pytest.fixture(scope="module")
-def namespace(kafka_bootstrap: str) -> Iterator[str]:
+def namespace(infrastructure: Infrastructure, kafka_bootstrap: str) -> Iterator[str]:
     """A topic namespace of this test module: its topics are created fresh and deleted after."""
     ns = unique("t") + "."
     yield ns
-    asyncio.run(delete_topics(kafka_bootstrap, ns))
+    asyncio.run(_forget_namespace(infrastructure, ns))
 
 
 @pytest.fixture

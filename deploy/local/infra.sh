@@ -33,7 +33,7 @@ PYTHON=${MENTORING_PYTHON:-python3}
 # PostgreSQL
 PG_BIN=${MENTORING_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_HOST=127.0.0.1
-PG_PORT=5432
+PG_PORT=${MENTORING_PG_PORT:-5432}
 PG_ROOT=$STATE_DIR/postgres
 PG_DATA=$PG_ROOT/data
 PG_SOCK=$PG_ROOT/run
@@ -45,8 +45,8 @@ PG_READY_TIMEOUT=60
 # Kafka
 JAVA=${MENTORING_JAVA:-/usr/bin/java}
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT=${MENTORING_KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${MENTORING_KAFKA_CONTROLLER_PORT:-9093}
 KAFKA_HEAP=512m
 KAFKA_CACHE=$REPO_ROOT/.cache/kafka
 KAFKA_LIBS=$KAFKA_CACHE/libs
@@ -161,7 +161,10 @@ PG_CONF_CHANGED=0
 pg_configure() {
   local conf hba
   PG_CONF_CHANGED=0
-  conf=$(cat "$SCRIPT_DIR/postgres/postgresql.conf"; printf "unix_socket_directories = '%s'\n" "$PG_SOCK")
+  conf=$(
+    cat "$SCRIPT_DIR/postgres/postgresql.conf"
+    printf "unix_socket_directories = '%s'\nport = %s\n" "$PG_SOCK" "$PG_PORT"
+  )
   hba=$(cat "$SCRIPT_DIR/postgres/pg_hba.conf")
   if [[ ! -f $PG_DATA/mentoring.conf || $(cat "$PG_DATA/mentoring.conf") != "$conf" ]]; then
     printf '%s\n' "$conf" | as_pg tee "$PG_DATA/mentoring.conf" >/dev/null
@@ -321,7 +324,8 @@ PY
 kafka_prepare() {
   ensure_state_dir
   mkdir -p -- "$KAFKA_DATA" "$KAFKA_ROOT/logs" "$KAFKA_ROOT/tmp"
-  sed "s|@KAFKA_DATA_DIR@|$KAFKA_DATA|g" "$KAFKA_TEMPLATE" >"$KAFKA_CONF.tmp"
+  sed -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA|g" -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
+    -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" "$KAFKA_TEMPLATE" >"$KAFKA_CONF.tmp"
   mv -- "$KAFKA_CONF.tmp" "$KAFKA_CONF"
   if [[ ! -f $KAFKA_DATA/meta.properties ]]; then
     local cid opts

@@ -24,12 +24,20 @@ def _run_sync(connection: Connection, metadata: MetaData, app_role: str | None) 
     context.configure(connection=connection, target_metadata=metadata, compare_type=True)
     context.run_migrations()
     if app_role:
-        role = connection.dialect.identifier_preparer.quote(app_role)
+        quote = connection.dialect.identifier_preparer.quote
+        role = quote(app_role)
         connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-        connection.execute(
-            text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
-        )
-        connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+        owned = connection.execute(
+            text(
+                "SELECT c.relname, c.relkind FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S') "
+                "AND pg_get_userbyid(c.relowner) = current_user"
+            )
+        ).all()
+        for name, kind in owned:
+            privileges = "USAGE, SELECT" if kind == "S" else "SELECT, INSERT, UPDATE, DELETE"
+            connection.execute(text(f"GRANT {privileges} ON public.{quote(name)} TO {role}"))
 
 
 def run_env(metadata: MetaData) -> None:
