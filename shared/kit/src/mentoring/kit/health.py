@@ -20,9 +20,13 @@ from mentoring.kit.relay import outbox_state
 
 @dataclass
 class CheckResult:
+    """One dependency's state. A non-critical check is reported but does not make the process
+    unready: an API keeps taking writes while Kafka is away, because the outbox holds the events."""
+
     name: str
     ok: bool
     detail: dict[str, Any] = field(default_factory=dict)
+    critical: bool = True
 
 
 ReadinessCheck = Callable[[], Awaitable[CheckResult]]
@@ -49,7 +53,7 @@ def outbox_check(
         try:
             state = await outbox_state(engine)
         except Exception as exc:
-            return CheckResult("outbox", False, {"error": type(exc).__name__})
+            return CheckResult("outbox", False, {"error": type(exc).__name__}, critical=False)
         age = (
             (datetime.now(UTC) - state.oldest_unsent).total_seconds()
             if state.oldest_unsent
@@ -61,6 +65,7 @@ def outbox_check(
             "outbox",
             age <= max_age_seconds,
             {"backlog": state.backlog, "oldest_unsent_age_seconds": round(age, 3)},
+            critical=False,
         )
 
     return check
@@ -86,9 +91,9 @@ def consumer_lag_check(bootstrap: str, groups: list[str]) -> ReadinessCheck:
                     if tp in ends and om.offset >= 0
                 )
                 detail[group] = {"lag": lag, "partitions": len(tps)}
-            return CheckResult("kafka", True, detail)
+            return CheckResult("kafka", True, detail, critical=False)
         except Exception as exc:
-            return CheckResult("kafka", False, {"error": type(exc).__name__})
+            return CheckResult("kafka", False, {"error": type(exc).__name__}, critical=False)
         finally:
             await admin.close()
             await probe.stop()
@@ -111,10 +116,13 @@ class Readiness:
             if self._cached and now - self._cached[0] < self._ttl:
                 return self._cached[1], self._cached[2]
             results = await asyncio.gather(*(c() for c in self._checks))
-            ok = all(r.ok for r in results)
+            ok = all(r.ok for r in results if r.critical)
+            degraded = [r.name for r in results if not r.ok and not r.critical]
             body = {
-                "status": "ready" if ok else "not_ready",
-                "checks": {r.name: {"ok": r.ok, **r.detail} for r in results},
+                "status": ("degraded" if degraded else "ready") if ok else "not_ready",
+                "checks": {
+                    r.name: {"ok": r.ok, "critical": r.critical, **r.detail} for r in results
+                },
             }
             self._cached = (now, ok, body)
             return ok, body
