@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
 
-.PHONY: up down test tools sync infra lint fmt schemas status logs
+.PHONY: up down test tools sync infra lint fmt schemas status logs browser config-reference
 
 tools: ## install uv (the Python package manager) if it is missing
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || \
@@ -15,6 +15,15 @@ tools: ## install uv (the Python package manager) if it is missing
 
 sync: tools ## create .venv from the lock file
 	@$(UV) sync --frozen --quiet
+
+browser: ## Debian's Chromium for the dashboard's browser test (skipped when already installed)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+config-reference: sync ## regenerate the configuration reference from the Settings classes
+	@$(UV) run --frozen python -m tests.deploy.settings_catalog --write
 
 infra: ## start Postgres and Kafka on 127.0.0.1 (no Docker needed)
 	@bash $(INFRA) start
@@ -46,7 +55,7 @@ fmt: sync
 schemas: sync ## regenerate the committed JSON Schemas of the events
 	@$(UV) run --frozen python -m mentoring.contracts
 
-test: sync infra lint ## every check: lint, types, layers, unit, contract, integration, e2e
+test: sync infra browser lint ## every check: lint, types, layers, unit, contract, integration, e2e
 	@eval "$$(bash $(INFRA) env)"
 	@$(UV) run --frozen python -m mentoring.contracts --check
 	@$(UV) run --frozen pytest

@@ -243,3 +243,39 @@ async def test_transient_failures_are_retried_permanent_ones_dead_lettered(
 
 async def _ready(done: list[UUID], runtime: KafkaConsumerRuntime) -> bool:
     return bool(done) and runtime.dead_lettered >= 1
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "ignored-by-default"])
+async def test_injected_transient_faults_are_retried(
+    enabled: bool, producer: AIOKafkaProducer, kafka_bootstrap: str, fresh_topic: str
+) -> None:
+    """The chaos tests' seam: `mentoring-fault-transient: N` fails the first N attempts, only where
+    the deployment enables fault injection."""
+    calls: list[UUID] = []
+
+    async def handle(envelope: Envelope) -> None:
+        calls.append(envelope.id)
+
+    runtime = _runtime(kafka_bootstrap, fresh_topic, handler=handle)
+    runtime.cfg.fault_injection = enabled
+    event, headers = _event()
+
+    async def body() -> None:
+        await (
+            await producer.send(
+                fresh_topic,
+                encode_data(event),
+                key=b"k",
+                headers=[*headers, ("mentoring-fault-transient", b"2")],
+            )
+        )
+        await eventually(lambda: _ready_calls(calls), what="the event to be handled")
+
+    await _run(runtime, body)
+    assert len(calls) == 1
+    assert runtime.dead_lettered == 0
+    assert runtime.retries == (2 if enabled else 0)
+
+
+async def _ready_calls(calls: list[UUID]) -> bool:
+    return bool(calls)

@@ -21,3 +21,12 @@ def test_production_accepts_a_jwks_url() -> None:
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MENTORING_TOPIC_PARTITIONS", "7")
     assert KitSettings().topic_partitions == 7
+
+
+def test_production_refuses_fault_injection() -> None:
+    with pytest.raises(ValidationError, match="never production"):
+        KitSettings(
+            environment=Environment.PRODUCTION,
+            jwt_jwks_url="https://idp.example/jwks",
+            fault_injection=True,
+        )

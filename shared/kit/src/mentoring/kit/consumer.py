@@ -38,6 +38,13 @@ class PermanentError(Exception):
     """Raised by a handler for input it can never process: dead-lettered without retries."""
 
 
+class InjectedFault(Exception):
+    """A transient failure requested by the `mentoring-fault-transient` header (chaos tests)."""
+
+
+FAULT_HEADER = "mentoring-fault-transient"
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One Kafka record as the runtime received it."""
@@ -91,6 +98,7 @@ class ConsumerConfig:
     max_concurrency: int = 64
     max_per_tenant: int = 16
     max_attempts: int = 5
+    fault_injection: bool = False
     retry_base_seconds: float = 0.2
     stall_seconds: float = 60.0
     commit_interval_seconds: float = 0.5
@@ -163,6 +171,7 @@ class KafkaConsumerRuntime:
         self.last_fetch_with_records = time.time()
         self.processed = 0
         self.dead_lettered = 0
+        self.retries = 0
         self.rebuilds = 0
         self.lag = 0
         self.assigned = asyncio.Event()
@@ -402,11 +411,14 @@ class KafkaConsumerRuntime:
         self, delivery: Delivery, tenant: str, call: Callable[[], Awaitable[None]]
     ) -> None:
         attempt = 0
+        injected = self._injected_failures(delivery)
         while True:
             attempt += 1
             started = time.perf_counter()
             try:
                 async with self._tenant_semaphore(tenant), self._global:
+                    if attempt <= injected:
+                        raise InjectedFault(f"injected transient failure {attempt}/{injected}")
                     await call()
             except PermanentError as exc:
                 await self._dead_letter(delivery, f"permanent: {exc}", attempts=attempt)
@@ -417,6 +429,7 @@ class KafkaConsumerRuntime:
                 if attempt >= self.cfg.max_attempts:
                     await self._dead_letter(delivery, _describe(exc), attempts=attempt)
                     return
+                self.retries += 1
                 delay = self.cfg.retry_base_seconds * 2 ** (attempt - 1)
                 log.warning(
                     "handler failed; retrying",
@@ -429,6 +442,16 @@ class KafkaConsumerRuntime:
             )
             self._count("ok")
             return
+
+    def _injected_failures(self, delivery: Delivery) -> int:
+        """Only where the deployment enables fault injection (never in production)."""
+        if not self.cfg.fault_injection:
+            return 0
+        raw = _header(delivery, FAULT_HEADER)
+        try:
+            return max(0, int(raw)) if raw else 0
+        except ValueError:
+            return 0
 
     def _count(self, outcome: str) -> None:
         self.processed += 1
@@ -523,6 +546,7 @@ class KafkaConsumerRuntime:
             "lag": self.lag,
             "processed": self.processed,
             "dead_lettered": self.dead_lettered,
+            "retries": self.retries,
             "rebuilds": self.rebuilds,
             "last_progress_age_seconds": round(time.time() - self.last_progress, 3),
             "assigned_partitions": len(self._trackers),

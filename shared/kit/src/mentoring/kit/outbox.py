@@ -36,6 +36,36 @@ _APPEND_EVENT = text(
     """
 )
 
+# The batch form of _APPEND_EVENT: each aggregate's sequence row is raised once by the number of
+# its events in the batch (locked in subject order), and its events numbered in batch order.
+_APPEND_EVENTS = text(
+    """
+    WITH input AS (
+        SELECT * FROM unnest(
+            CAST(:ids AS uuid[]), CAST(:tenant_ids AS uuid[]), CAST(:subjects AS text[]),
+            CAST(:keys AS text[]), CAST(:shards AS smallint[]), CAST(:headers AS text[]),
+            CAST(:payloads AS text[])
+        ) WITH ORDINALITY AS u(id, tenant_id, subject, key, shard, headers, payload, ord)
+    ), counts AS (
+        SELECT subject, count(*)::int AS n FROM input GROUP BY subject
+    ), seq AS (
+        INSERT INTO outbox_sequence AS s (subject, last_sequence)
+        SELECT subject, n FROM counts ORDER BY subject
+        ON CONFLICT (subject) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
+        RETURNING subject, last_sequence
+    ), numbered AS (
+        SELECT input.*, seq.last_sequence - counts.n
+               + row_number() OVER (PARTITION BY input.subject ORDER BY input.ord) AS sequence
+        FROM input JOIN counts USING (subject) JOIN seq USING (subject)
+    )
+    INSERT INTO outbox_message
+        (id, tenant_id, topic, key, shard, event_type, sequence, headers, payload)
+    SELECT id, tenant_id, :topic, key, shard, :event_type, sequence, CAST(headers AS jsonb),
+           jsonb_set(CAST(payload AS jsonb), '{sequence}', to_jsonb(sequence))
+    FROM numbered ORDER BY ord
+    """
+)
+
 _APPEND_RECORD = text(
     """
     INSERT INTO outbox_message (id, tenant_id, topic, key, shard, headers, payload)
@@ -86,6 +116,48 @@ class Outbox:
             },
         )
         return int(result.scalar_one())
+
+    async def append_many(
+        self,
+        session: AsyncSession,
+        event_type: type[EventData],
+        items: list[dict[str, Any]],
+        /,
+        *,
+        traceparent: str | None = None,
+    ) -> None:
+        """`append` for many events of one type in one statement (batch handlers, schedulers).
+
+        Each item holds the event's fields (and optionally `occurred_at`); events of one
+        aggregate get consecutive sequences in list order.
+        """
+        if not items:
+            return
+        columns: dict[str, list[Any]] = {
+            k: [] for k in ("ids", "tenant_ids", "subjects", "keys", "shards", "headers")
+        }
+        payloads: list[str] = []
+        for fields in items:
+            at = fields.get("occurred_at") or utc_now()
+            event = event_type(sequence=1, **{**fields, "occurred_at": at})
+            event_id = new_event_id()
+            headers = ce_headers(event, event_id=event_id, time=at, traceparent=traceparent)
+            columns["ids"].append(event_id)
+            columns["tenant_ids"].append(event.tenant_id)
+            columns["subjects"].append(f"{event.topic}/{event.subject}")
+            columns["keys"].append(event.subject)
+            columns["shards"].append(shard_of(event.subject, self.shards))
+            columns["headers"].append(_json(headers))
+            payloads.append(event.model_dump_json())
+        await session.execute(
+            _APPEND_EVENTS,
+            {
+                **columns,
+                "payloads": payloads,
+                "topic": self.namespace + event_type.topic,
+                "event_type": event_type.event_type,
+            },
+        )
 
     async def append_record(
         self,

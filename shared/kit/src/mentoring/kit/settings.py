@@ -48,6 +48,11 @@ class KitSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_seconds: float = Field(default=0.2, gt=0)
     consumer_stall_seconds: float = Field(default=60.0, gt=0)
+    fault_injection: bool = Field(
+        default=False,
+        description="Honour the mentoring-fault-transient header (chaos tests only; refused in "
+        "production).",
+    )
 
     relay_shards: int = Field(default=1, ge=1, le=64)
     relay_batch_size: int = Field(default=500, ge=1)
@@ -77,6 +82,8 @@ class KitSettings(BaseSettings):
             raise ValueError(
                 "production needs MENTORING_JWT_JWKS_URL or a real MENTORING_JWT_SECRET"
             )
+        if self.environment is Environment.PRODUCTION and self.fault_injection:
+            raise ValueError("MENTORING_FAULT_INJECTION is for chaos tests, never production")
         return self
 
     @property

@@ -73,6 +73,7 @@ class Worker:
                     max_attempts=settings.consumer_max_attempts,
                     retry_base_seconds=settings.consumer_retry_base_seconds,
                     stall_seconds=settings.consumer_stall_seconds,
+                    fault_injection=settings.fault_injection,
                 ),
                 factory,
             )
