@@ -35,7 +35,11 @@ start_one() { # service kind port
     log "  $svc $kind already running (pid $(cat "$pidfile"))"
     return
   fi
-  (cd "$REPO_ROOT" && nohup "$MENTORING" "$kind" "$svc" >>"$logfile" 2>&1 & echo $! >"$pidfile")
+  (
+    cd "$REPO_ROOT"
+    nohup "$MENTORING" "$kind" "$svc" >>"$logfile" 2>&1 &
+    echo $! >"$pidfile"
+  )
   if ! wait_http "http://127.0.0.1:$port/health/live" 60; then
     log "  $svc $kind did not come up; last log lines:"
     tail -n 20 "$logfile" >&2

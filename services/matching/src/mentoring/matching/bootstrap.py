@@ -1,4 +1,4 @@
-"""Composition root of matching: build the API and the worker from settings."""
+"""Composition root of matching: build the API, the worker and the command line from settings."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from mentoring.kit.bootstrap import build_standard_api, build_standard_worker
 from mentoring.kit.service import ServiceDefinition
 from mentoring.kit.worker import Worker
 from mentoring.matching.config import MatchingSettings
-from mentoring.matching.entrypoints import api, worker
+from mentoring.matching.entrypoints import api, cli, worker
 
 VERSION = "0.1.0"
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -23,16 +23,22 @@ def build_api(settings: MatchingSettings | None = None) -> FastAPI:
         settings or MatchingSettings(),
         title="Mentoring: matching",
         version=VERSION,
-        description="Tenants, programmes, participants, org structure, matching rounds and pairs.",
-        routers=[api.router],
+        description=(
+            "Tenants, programmes, participants, org structure, matching rounds and pairs. "
+            "Coordinator guide: docs/matching.md."
+        ),
+        routers=api.routers,
         produces=models_on(topics.MATCHING),
-        consumes=[],
-        subscription_names=(),
+        consumes=list(worker.CONSUMES),
+        subscription_names=worker.SUBSCRIPTION_NAMES,
     )
 
 
 def build_worker(settings: MatchingSettings | None = None) -> Worker:
-    return build_standard_worker(settings or MatchingSettings(), worker.subscriptions)
+    settings = settings or MatchingSettings()
+    return build_standard_worker(
+        settings, worker.subscriptions, jobs=worker.jobs(settings.expiry_scan_seconds)
+    )
 
 
 service = ServiceDefinition(
@@ -41,4 +47,5 @@ service = ServiceDefinition(
     build_api=build_api,
     build_worker=build_worker,
     migrations=MIGRATIONS,
+    cli=cli.app,
 )

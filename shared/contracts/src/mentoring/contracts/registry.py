@@ -22,6 +22,7 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     matching.PairCreated,
     matching.PairEnded,
     matching.ParticipantErased,
+    matching.PairFlagged,
     sessions.AgreementSigned,
     sessions.GoalSet,
     sessions.GoalAchieved,

@@ -178,3 +178,25 @@ class ParticipantErased(_Matching):
     subject_field: ClassVar[str] = "participant_id"
 
     participant_id: UUID
+
+
+class PairFlag(StrEnum):
+    """Why a pair needs a coordinator's (or the mentee's) attention."""
+
+    REPORTING_LINE = "reporting_line"
+    REMATCH_OFFERED = "rematch_offered"
+    INACTIVE = "inactive"
+
+
+class PairFlagged(_Matching):
+    """A proposed or active pair was flagged: a reorganisation put both people into one reporting
+    chain, a fit check failed (the mentee is offered a re-match), or the pair became inactive."""
+
+    event_type: ClassVar[str] = "matching.pair_flagged.v1"
+    subject_field: ClassVar[str] = "pair_id"
+
+    pair_id: UUID
+    programme_id: UUID
+    mentor_id: UUID
+    mentee_id: UUID
+    flag: PairFlag

@@ -23,6 +23,9 @@ class _Notifications(EventData):
     channel: str = Field(description="in_app, email or webhook")
     kind: str = Field(description="What the notification is about, e.g. pair_created")
     cause_event_id: UUID | None = None
+    endpoint_id: UUID | None = Field(
+        default=None, description="The webhook subscription, for channel webhook."
+    )
 
 
 class NotificationSent(_Notifications):

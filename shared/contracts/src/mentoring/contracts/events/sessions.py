@@ -68,6 +68,9 @@ class SessionLogged(_Sessions):
     held_at: datetime
     duration_minutes: int = Field(ge=1)
     topics: list[str] = Field(default_factory=list)
+    mode: SessionMode | None = Field(
+        default=None, description="In person, online or by phone (added within v1; optional)."
+    )
 
 
 class SessionCancelled(_Sessions):
