@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -66,10 +67,8 @@ async def worker_main(topic: str, group: str, out: Path, ready: Path, per_proces
         if assigned != last_assigned:
             ready.write_text(str(assigned))
             last_assigned = assigned
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.2)
-        except TimeoutError:
-            pass
     runtime.stop()
     await task
     log.close()
