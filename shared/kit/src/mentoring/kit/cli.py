@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from importlib.metadata import entry_points
 from typing import Annotated
 from uuid import UUID
 
@@ -196,4 +197,6 @@ def main() -> None:
     for name, definition in discover().items():
         if definition.cli is not None:
             app.add_typer(definition.cli, name=name, help=f"Commands of the {name} service.")
+    for ep in entry_points(group="mentoring.cli"):
+        app.add_typer(ep.load(), name=ep.name)
     app()

@@ -1,0 +1,1 @@
+"""The demo ministry: synthetic data, the seed of `make up`, and the scripted journey."""
