@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mentoring.contracts import topics
 from mentoring.contracts.events.matching import TenantProvisioned
 from mentoring.kit.asyncapi import models_on
 from mentoring.kit.bootstrap import build_standard_api, build_standard_worker
+from mentoring.kit.outbox import Outbox
 from mentoring.kit.service import ServiceDefinition
-from mentoring.kit.worker import Worker
+from mentoring.kit.worker import PeriodicJob, Worker
 from mentoring.sessions.config import SessionsSettings
 from mentoring.sessions.entrypoints import api, worker
 
@@ -25,15 +27,20 @@ def build_api(settings: SessionsSettings | None = None) -> FastAPI:
         title="Mentoring: sessions",
         version=VERSION,
         description="Mentoring agreements, goals, sessions, feedback and surveys.",
-        routers=[api.router],
+        routers=api.routers,
         produces=models_on(topics.SESSIONS),
-        consumes=[TenantProvisioned],
-        subscription_names=("tenants",),
+        consumes=[TenantProvisioned, *worker.PAIR_EVENTS],
+        subscription_names=("tenants", "pairs"),
     )
 
 
 def build_worker(settings: SessionsSettings | None = None) -> Worker:
-    return build_standard_worker(settings or SessionsSettings(), worker.subscriptions)
+    settings = settings or SessionsSettings()
+
+    def jobs(sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> list[PeriodicJob]:
+        return [worker.survey_job(sessions, outbox, interval_seconds=settings.survey_scan_seconds)]
+
+    return build_standard_worker(settings, worker.subscriptions, jobs=jobs)
 
 
 service = ServiceDefinition(

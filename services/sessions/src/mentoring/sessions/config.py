@@ -19,3 +19,9 @@ class SessionsSettings(KitSettings):
         default="postgresql+asyncpg://sessions_owner:sessions_owner@127.0.0.1:5432/sessions",
         validation_alias="MENTORING_SESSIONS_MIGRATION_DATABASE_URL",
     )
+    survey_scan_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        validation_alias="MENTORING_SESSIONS_SURVEY_SCAN_SECONDS",
+        description="How often the worker looks for check-ins and pulse surveys that became due.",
+    )

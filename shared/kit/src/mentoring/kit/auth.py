@@ -7,6 +7,7 @@ or a missing claim is refused with 401; a valid token without the needed role ge
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -53,7 +54,13 @@ class Principal:
 
 
 class TokenVerifier:
+    """Verifies bearer tokens; a verified token is remembered until it expires, so a client's
+    series of requests pays for the signature check once."""
+
+    CACHE_SIZE = 10_000
+
     def __init__(self, settings: KitSettings) -> None:
+        self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         self._audience = settings.jwt_audience
         self._issuer = settings.jwt_issuer
         self._algorithms = list(settings.jwt_algorithms)
@@ -63,6 +70,20 @@ class TokenVerifier:
             self._algorithms = [a for a in self._algorithms if not a.startswith("HS")] or ["RS256"]
 
     def verify(self, token: str) -> Principal:
+        cached = self._cache.get(token)
+        if cached is not None:
+            expires, principal = cached
+            if time.time() < expires:
+                self._cache.move_to_end(token)
+                return principal
+            del self._cache[token]
+        principal, expires = self._verify(token)
+        self._cache[token] = (expires, principal)
+        if len(self._cache) > self.CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             key: Any = (
                 self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._secret
@@ -85,7 +106,8 @@ class TokenVerifier:
         if not isinstance(raw_roles, list):
             raise AuthError("invalid token: roles must be a list")
         roles = frozenset(Role(r) for r in raw_roles if r in Role.__members__.values())
-        return Principal(subject=str(claims["sub"]), tenant_id=tenant, roles=roles)
+        principal = Principal(subject=str(claims["sub"]), tenant_id=tenant, roles=roles)
+        return principal, float(claims["exp"])
 
 
 def mint_token(

@@ -23,12 +23,17 @@ SCOPE_SETTING = "app.scope"
 SYSTEM_SCOPE = "system"
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, pre_ping: bool = False
+) -> AsyncEngine:
+    """No pre-ping by default: it costs round trips on every checkout. After a database restart
+    the first statement on a stale connection fails, SQLAlchemy then recycles every connection of
+    the pool, and clients retry (with their Idempotency-Key)."""
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
     )
 

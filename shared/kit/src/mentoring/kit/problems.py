@@ -27,7 +27,7 @@ def problem(
     code: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"urn:mentoring:problem:{code or status}",
@@ -38,7 +38,8 @@ def problem(
         body["detail"] = detail
     if instance:
         body["instance"] = instance
-    body.update(extra)
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)  # an extension member never overrides a standard one
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -46,7 +47,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return problem(
-            exc.status, exc.title, exc.detail, code=exc.code, instance=request.url.path, **exc.extra
+            exc.status,
+            exc.title,
+            exc.detail,
+            code=exc.code,
+            instance=request.url.path,
+            extra=exc.extra,
         )
 
     @app.exception_handler(AuthError)
@@ -87,7 +93,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             "The request does not match the expected schema.",
             code="invalid_input",
             instance=request.url.path,
-            errors=errors,
+            extra={"errors": errors},
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mentoring.kit import metrics
 from mentoring.kit.auth import AuthError, ForbiddenError, Principal, Role, TokenVerifier
@@ -59,10 +59,13 @@ def authenticate(request: Request) -> Principal:
     return principal
 
 
-def require(*roles: Role, bulk: bool = False) -> Callable[[Request], Principal]:
-    """A dependency: an authenticated caller with any of `roles`, within its tenant's rate."""
+def require(*roles: Role, bulk: bool = False) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency: an authenticated caller with any of `roles`, within its tenant's rate.
 
-    def dependency(request: Request) -> Principal:
+    It is `async` although it never awaits: FastAPI runs a plain `def` dependency in a worker
+    thread, and that hop costs more than the check itself."""
+
+    async def dependency(request: Request) -> Principal:
         principal = authenticate(request)
         if roles and not principal.has(*roles):
             raise ForbiddenError(f"needs one of the roles: {', '.join(r.value for r in roles)}")
@@ -73,7 +76,7 @@ def require(*roles: Role, bulk: bool = False) -> Callable[[Request], Principal]:
     return dependency
 
 
-def any_role() -> Callable[[Request], Principal]:
+def any_role() -> Callable[[Request], Awaitable[Principal]]:
     return require()
 
 
@@ -89,23 +92,36 @@ async def tenant_session(request: Request, tenant_id: UUID | None) -> AsyncItera
         yield session
 
 
-class _MetricsMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app: Any, service: str) -> None:
-        super().__init__(app)
+class _MetricsMiddleware:
+    """Request counts and latencies by route template; plain ASGI (no extra task per request)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
         self.service = service
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.HTTP_REQUESTS.labels(
-            self.service, request.method, path, str(response.status_code)
-        ).inc()
-        metrics.HTTP_LATENCY.labels(self.service, request.method, path).observe(
-            time.perf_counter() - started
-        )
-        return response
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            method = scope.get("method", "")
+            metrics.HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(self.service, method, path).observe(
+                time.perf_counter() - started
+            )
 
 
 def health_router(readiness: Callable[[Request], Readiness]) -> APIRouter:
