@@ -28,11 +28,16 @@ config-reference: sync ## regenerate the configuration reference from the Settin
 infra: ## start Postgres and Kafka on 127.0.0.1 (no Docker needed)
 	@bash $(INFRA) start
 
-up: sync infra ## run the whole system: infrastructure, migrations, four APIs and four workers
+up: sync infra ## run the whole system: infrastructure, migrations, four APIs and four workers, the demo ministry
 	@eval "$$(bash $(INFRA) env)"
 	@$(UV) run --frozen mentoring migrate all
 	@$(UV) run --frozen mentoring topics ensure
+	@# a local run looks for due surveys and inactive pairs every few seconds, not every 5 minutes
+	@export MENTORING_SESSIONS_SURVEY_SCAN_SECONDS="$${MENTORING_SESSIONS_SURVEY_SCAN_SECONDS:-15}"
+	@export MENTORING_ANALYTICS_SCAN_INTERVAL_SECONDS="$${MENTORING_ANALYTICS_SCAN_INTERVAL_SECONDS:-30}"
 	@bash $(SERVICES) start
+	@$(UV) run --frozen mentoring demo seed
+	@$(UV) run --frozen mentoring demo summary
 
 down: ## stop the services and the infrastructure
 	@bash $(SERVICES) stop || true
@@ -59,3 +64,7 @@ test: sync infra browser lint ## every check: lint, types, layers, unit, contrac
 	@eval "$$(bash $(INFRA) env)"
 	@$(UV) run --frozen python -m mentoring.contracts --check
 	@$(UV) run --frozen pytest
+
+.PHONY: reliability
+reliability: sync ## the reliability and security proof at full size (docs/reliability.md; ~20-30 min)
+	@$(UV) run --frozen python -m tests.reliability --size full

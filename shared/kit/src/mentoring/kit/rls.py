@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from alembic import op
 
-TENANT_PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
-SYSTEM_PREDICATE = "current_setting('app.scope', true) = 'system'"
+# The settings are read in scalar subqueries: Postgres evaluates them once per statement (an
+# InitPlan) and can use the tenant as an index condition, instead of calling the function per row.
+TENANT_PREDICATE = "tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)"
+SYSTEM_PREDICATE = "(SELECT current_setting('app.scope', true)) = 'system'"
 
 
 def enable_tenant_rls(table: str, *, system_access: bool = False) -> None:
