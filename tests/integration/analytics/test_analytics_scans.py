@@ -41,10 +41,12 @@ async def sessions(
 
 
 class Ministry:
-    """One programme with eight pairs created on 5 January, projected through the use case."""
+    """One programme with eight pairs created on 5 January, projected through the use case by
+    the deployment of topic namespace `namespace`."""
 
-    def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, db: async_sessionmaker[AsyncSession], namespace: str) -> None:
         self.db = db
+        self.namespace = namespace
         self.tenant = uuid4()
         self.programme = uuid4()
         self.pairs = [uuid4() for _ in range(8)]
@@ -83,7 +85,7 @@ class Ministry:
             )
             for pair in self.pairs
         ]
-        await project_batch(self.db, Stream.MATCHING, events)
+        await project_batch(self.db, Stream.MATCHING, events, namespace=self.namespace)
 
     async def meet(self, pairs: list[UUID], when: datetime) -> None:
         events = [
@@ -99,7 +101,7 @@ class Ministry:
             )
             for pair in pairs
         ]
-        await project_batch(self.db, Stream.SESSIONS, events)
+        await project_batch(self.db, Stream.SESSIONS, events, namespace=self.namespace)
 
 
 async def test_inactivity_once_per_episode_and_health_only_on_change(
@@ -107,7 +109,7 @@ async def test_inactivity_once_per_episode_and_health_only_on_change(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     outbox = Outbox(analytics_settings.relay_shards, analytics_settings.topic_namespace)
-    ministry = Ministry(sessions)
+    ministry = Ministry(sessions, analytics_settings.topic_namespace)
     await ministry.open()
     p = ministry.pairs
     await ministry.meet(p[:5], day(1, 25))

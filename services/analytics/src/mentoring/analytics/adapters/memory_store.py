@@ -296,17 +296,21 @@ def _names(state_type: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(state_type))
 
 
-def _state_rows(items: dict[Any, Any], state_type: type) -> list[tuple[Any, ...]]:
+def _state_rows(items: dict[Any, Any], state_type: type, *extra: Any) -> list[tuple[Any, ...]]:
     names = _names(state_type)
-    return [(*key, *(getattr(state, n) for n in names)) for key, state in items.items()]
+    return [(*key, *(getattr(state, n) for n in names), *extra) for key, state in items.items()]
 
 
 class CopyWriter:
-    """COPY into a schema's read-model tables (no row-level security on them yet)."""
+    """COPY into a schema's read-model tables (no row-level security on them yet).
 
-    def __init__(self, conn: asyncpg.Connection, schema: str) -> None:
+    Pairs and programmes record `namespace`, the topic namespace of the deployment running the
+    rebuild (it read that namespace's topics), as the incremental projection does."""
+
+    def __init__(self, conn: asyncpg.Connection, schema: str, namespace: str = "") -> None:
         self.conn = conn
         self.schema = schema
+        self.namespace = namespace
 
     async def _copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -357,8 +361,8 @@ class CopyWriter:
         )
         await self._copy(
             "rm_programme",
-            ("tenant_id", "programme_id", *_names(ProgrammeState)),
-            _state_rows(store.programme, ProgrammeState),
+            ("tenant_id", "programme_id", *_names(ProgrammeState), "namespace"),
+            _state_rows(store.programme, ProgrammeState, self.namespace),
         )
         await self._copy(
             "rm_participant",
@@ -367,8 +371,8 @@ class CopyWriter:
         )
         await self._copy(
             "rm_pair",
-            ("tenant_id", "pair_id", *_names(PairState)),
-            _state_rows(store.pair, PairState),
+            ("tenant_id", "pair_id", *_names(PairState), "namespace"),
+            _state_rows(store.pair, PairState, self.namespace),
         )
         await self._copy(
             "rm_survey",

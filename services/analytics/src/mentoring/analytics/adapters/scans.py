@@ -1,5 +1,7 @@
 """SQL of the periodic scans (system scope: they look at every tenant): inactive pairs and the
-inputs of programme health, with the state of what was already published."""
+inputs of programme health, with the state of what was already published. Each scan looks only
+at the pairs and programmes of its own deployment's topic namespace (`namespace` on rm_pair and
+rm_programme): deployments sharing the database publish about their own."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ _CLOSE_EPISODES = text(
     UPDATE pair_inactivity e SET closed_at = :now
     FROM rm_pair p
     WHERE e.closed_at IS NULL AND p.tenant_id = e.tenant_id AND p.pair_id = e.pair_id
+      AND p.namespace = :namespace
       AND (p.status IS DISTINCT FROM 'active'
            OR coalesce(p.last_session_at, p.created_at) > e.last_activity_at)
     """
@@ -31,7 +34,8 @@ _INACTIVE = text(
            coalesce(g.inactivity_days, {DEFAULT_INACTIVITY_DAYS}) AS threshold_days
     FROM rm_pair p
     LEFT JOIN rm_programme g ON g.tenant_id = p.tenant_id AND g.programme_id = p.programme_id
-    WHERE p.status = 'active' AND p.created_at IS NOT NULL AND g.closed_at IS NULL
+    WHERE p.namespace = :namespace AND p.status = 'active' AND p.created_at IS NOT NULL
+      AND g.closed_at IS NULL
       AND coalesce(p.last_session_at, p.created_at)
           <= CAST(:now AS timestamptz)
              - make_interval(days => coalesce(g.inactivity_days, {DEFAULT_INACTIVITY_DAYS}))
@@ -63,13 +67,15 @@ class InactivePair:
     threshold_days: int
 
 
-async def close_episodes(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(_CLOSE_EPISODES, {"now": now})
+async def close_episodes(session: AsyncSession, now: datetime, namespace: str) -> int:
+    result = await session.execute(_CLOSE_EPISODES, {"now": now, "namespace": namespace})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def inactive_pairs(session: AsyncSession, now: datetime, limit: int) -> list[InactivePair]:
-    rows = await session.execute(_INACTIVE, {"now": now, "limit": limit})
+async def inactive_pairs(
+    session: AsyncSession, now: datetime, limit: int, namespace: str
+) -> list[InactivePair]:
+    rows = await session.execute(_INACTIVE, {"now": now, "limit": limit, "namespace": namespace})
     return [
         InactivePair(
             r.tenant_id,
@@ -116,14 +122,16 @@ class StoredHealth:
 
 
 async def health_inputs(
-    session: AsyncSession, since: date, until: date
+    session: AsyncSession, since: date, until: date, namespace: str
 ) -> dict[tuple[UUID, UUID], HealthInputs]:
-    """Inputs of every open programme, over the months from `since` to `until`."""
+    """Inputs of every open programme of the namespace, over the months from `since` to
+    `until`."""
     programmes = await session.execute(
         text(
             "SELECT tenant_id, programme_id FROM rm_programme "
-            "WHERE opened_at IS NOT NULL AND closed_at IS NULL"
-        )
+            "WHERE namespace = :namespace AND opened_at IS NOT NULL AND closed_at IS NULL"
+        ),
+        {"namespace": namespace},
     )
     values: dict[tuple[UUID, UUID], dict[str, Decimal]] = {
         (r.tenant_id, r.programme_id): {} for r in programmes
@@ -137,10 +145,11 @@ async def health_inputs(
                    count(*) FILTER (WHERE EXISTS (
                        SELECT 1 FROM pair_inactivity e WHERE e.tenant_id = p.tenant_id
                        AND e.pair_id = p.pair_id AND e.closed_at IS NULL)) AS inactive
-            FROM rm_pair p WHERE p.status = 'active'
+            FROM rm_pair p WHERE p.namespace = :namespace AND p.status = 'active'
             GROUP BY p.tenant_id, p.programme_id
             """
-        )
+        ),
+        {"namespace": namespace},
     )
     for r in pairs:
         if (r.tenant_id, r.programme_id) in values:

@@ -67,9 +67,10 @@ _RAISE_CURSORS = text(
 )
 _NEW_PAIRS = text(
     """
-    INSERT INTO rm_pair (tenant_id, pair_id, programme_id)
-    SELECT t, p, g FROM unnest(CAST(:tenants AS uuid[]), CAST(:pairs AS uuid[]),
-                               CAST(:programmes AS uuid[])) AS u(t, p, g)
+    INSERT INTO rm_pair (tenant_id, pair_id, programme_id, namespace)
+    SELECT t, p, g, CAST(:namespace AS text)
+    FROM unnest(CAST(:tenants AS uuid[]), CAST(:pairs AS uuid[]), CAST(:programmes AS uuid[]))
+        AS u(t, p, g)
     ORDER BY t, p
     ON CONFLICT DO NOTHING
     """
@@ -143,8 +144,9 @@ _WRITE_PARTICIPANTS = text(
 )
 _NEW_PROGRAMMES = text(
     """
-    INSERT INTO rm_programme (tenant_id, programme_id)
-    SELECT t, g FROM unnest(CAST(:tenants AS uuid[]), CAST(:programmes AS uuid[])) AS u(t, g)
+    INSERT INTO rm_programme (tenant_id, programme_id, namespace)
+    SELECT t, g, CAST(:namespace AS text)
+    FROM unnest(CAST(:tenants AS uuid[]), CAST(:programmes AS uuid[])) AS u(t, g)
     ORDER BY t, g
     ON CONFLICT DO NOTHING
     """
@@ -303,10 +305,14 @@ def _columns(rows: Sequence[tuple[Any, ...]], names: Sequence[str]) -> dict[str,
 
 
 class SqlProjectionStore:
-    """StateSource and writer of one batch's transaction (system scope, see decision 0011)."""
+    """StateSource and writer of one batch's transaction (system scope, see decision 0011).
 
-    def __init__(self, session: AsyncSession) -> None:
+    New pairs and programmes record `namespace`, the topic namespace of the deployment that
+    projects them: its scans publish about those only."""
+
+    def __init__(self, session: AsyncSession, namespace: str = "") -> None:
         self.session = session
+        self.namespace = namespace
 
     async def cursors(self, stream: int, events: Sequence[EventData]) -> dict[CursorKey, int]:
         keys = sorted({(e.tenant_id, subject_of(e)) for e in events})
@@ -327,6 +333,7 @@ class SqlProjectionStore:
                 "tenants": [k[0] for k in keys],
                 "pairs": [k[1] for k in keys],
                 "programmes": [wanted[k] for k in keys],
+                "namespace": self.namespace,
             },
         )
         rows = await self.session.execute(
@@ -360,7 +367,7 @@ class SqlProjectionStore:
     ) -> dict[ProgrammeKey, ProgrammeState]:
         keys = sorted(wanted)
         params = {"tenants": [k[0] for k in keys], "programmes": [k[1] for k in keys]}
-        await self.session.execute(_NEW_PROGRAMMES, params)
+        await self.session.execute(_NEW_PROGRAMMES, {**params, "namespace": self.namespace})
         rows = await self.session.execute(_LOCK_PROGRAMMES, params)
         return {
             (r.tenant_id, r.programme_id): ProgrammeState(

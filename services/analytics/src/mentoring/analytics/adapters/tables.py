@@ -61,6 +61,8 @@ rm_programme = Table(
     Column("inactivity_days", Integer),
     _ts("opened_at"),
     _ts("closed_at"),
+    # the topic namespace of the deployment that projected it (see rm_pair)
+    Column("namespace", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("tenant_id", "programme_id"),
 )
 
@@ -98,6 +100,9 @@ rm_pair = Table(
     Column("end_reason", Text),
     _ts("last_session_at"),
     Column("sessions_logged", Integer, nullable=False, server_default="0"),
+    # the topic namespace of the deployment that projected the pair: its scans publish only
+    # about its own pairs and programmes (several deployments may share one database)
+    Column("namespace", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("tenant_id", "pair_id"),
     Index("ix_rm_pair_programme_created", "tenant_id", "programme_id", "created_at"),
     Index("ix_rm_pair_created", "tenant_id", "created_at"),

@@ -29,9 +29,11 @@ from mentoring.kit.worker import PeriodicJob
 SUBSCRIPTION_NAMES = ("tenants", *PROJECTION_SUBSCRIPTIONS.values())
 
 
-def _projector(sessions: async_sessionmaker[AsyncSession], stream: Stream) -> BatchHandler:
+def _projector(
+    sessions: async_sessionmaker[AsyncSession], stream: Stream, namespace: str
+) -> BatchHandler:
     async def handle(envelopes: list[Envelope]) -> None:
-        await project_batch(sessions, stream, [e.data for e in envelopes])
+        await project_batch(sessions, stream, [e.data for e in envelopes], namespace=namespace)
 
     return handle
 
@@ -51,7 +53,7 @@ def subscriptions(sessions: async_sessionmaker[AsyncSession], outbox: Outbox) ->
             Subscription(
                 name=name,
                 topics=[STREAM_TOPICS[stream]],
-                batch_handler=_projector(sessions, stream),
+                batch_handler=_projector(sessions, stream, outbox.namespace),
             )
             for stream, name in PROJECTION_SUBSCRIPTIONS.items()
         ),

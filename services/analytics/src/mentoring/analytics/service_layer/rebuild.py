@@ -123,7 +123,7 @@ async def _rebuild(
     conn = await asyncpg.connect(cfg.owner_dsn)
     try:
         await schema.create_empty_tables(conn, live, shadow)
-        writer = CopyWriter(conn, shadow)
+        writer = CopyWriter(conn, shadow, cfg.namespace)
         report.phase("prepare", started)
         plans = [
             [

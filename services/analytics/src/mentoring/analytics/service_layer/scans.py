@@ -1,5 +1,6 @@
 """The periodic scans: pairs gone inactive (published once per episode) and programme health
-(published only when it changes). Each runs in its own transaction with its outbox rows."""
+(published only when it changes). Each runs in its own transaction with its outbox rows, over
+the pairs and programmes of the outbox's topic namespace only (this deployment's)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,11 @@ async def scan_inactive_pairs(
     """Close episodes ended by a session (or by the pair's end); open and publish new ones."""
     published = 0
     async with tenant_transaction(sessions, None) as session:
-        await scans.close_episodes(session, now)
+        await scans.close_episodes(session, now, outbox.namespace)
     while True:
         opened = 0
         async with tenant_transaction(sessions, None) as session:
-            found = await scans.inactive_pairs(session, now, SCAN_BATCH)
+            found = await scans.inactive_pairs(session, now, SCAN_BATCH, outbox.namespace)
             for pair in found:
                 if not is_inactive(pair.last_activity_at, now, pair.threshold_days):
                     continue
@@ -62,7 +63,7 @@ async def evaluate_health(
     since = add_months(until, 1 - rules.WINDOW_MONTHS)
     published = 0
     async with tenant_transaction(sessions, None) as session:
-        inputs = await scans.health_inputs(session, since, until)
+        inputs = await scans.health_inputs(session, since, until, outbox.namespace)
         stored = await scans.stored_health(session)
         for key in sorted(inputs):
             health, reasons = rules.assess(inputs[key])

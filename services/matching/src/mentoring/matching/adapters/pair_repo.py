@@ -90,15 +90,23 @@ def pair_of(row: Any) -> Pair:
 
 
 class SqlPairRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, namespace: str = "") -> None:
         self.session = session
+        # the topic namespace of this deployment, recorded on the pairs it creates (its
+        # request-expiry job works on those only)
+        self.namespace = namespace
 
     async def add(self, p: Pair) -> None:
-        await self.session.execute(pair.insert().values(**insert_values(p)))
+        await self.session.execute(
+            pair.insert().values(**insert_values(p), namespace=self.namespace)
+        )
 
     async def add_many(self, pairs: Sequence[Pair]) -> None:
         if pairs:
-            await self.session.execute(pair.insert(), [insert_values(p) for p in pairs])
+            await self.session.execute(
+                pair.insert(),
+                [{**insert_values(p), "namespace": self.namespace} for p in pairs],
+            )
 
     async def get(self, pair_id: UUID, *, for_update: bool = False) -> Pair | None:
         query = select(pair).where(pair.c.pair_id == pair_id)
@@ -208,10 +216,12 @@ class SqlPairRepository:
         return frozenset((r.mentor_id, r.mentee_id) for r in rows)
 
     async def due_to_expire(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
-        """(tenant, pair) of requests past their answer time; run in the system scope."""
+        """(tenant, pair) of this deployment's requests past their answer time; run in the
+        system scope."""
         rows = await self.session.execute(
             select(pair.c.tenant_id, pair.c.pair_id)
             .where(
+                pair.c.namespace == self.namespace,
                 pair.c.status == PairStatus.PROPOSED.value,
                 pair.c.expires_at.is_not(None),
                 pair.c.expires_at <= now,

@@ -239,6 +239,9 @@ pair = Table(
     Column("declined_by", Text),
     Column("end_reason", Text),
     Column("flags", JSONB, nullable=False),
+    # the topic namespace of the deployment that created the pair: its request-expiry job
+    # expires only its own requests (several deployments may share one database)
+    Column("namespace", Text, nullable=False, server_default=""),
     Index(
         "uq_pair_open_mentee",
         "programme_id",
@@ -250,6 +253,7 @@ pair = Table(
     Index("ix_pair_programme", "programme_id", "status"),
     Index(
         "ix_pair_expiry",
+        "namespace",
         "expires_at",
         postgresql_where=text("status = 'proposed' AND expires_at IS NOT NULL"),
     ),

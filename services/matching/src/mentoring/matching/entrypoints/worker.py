@@ -87,13 +87,18 @@ def subscriptions(sessions: async_sessionmaker[AsyncSession], outbox: Outbox) ->
 
 def jobs(
     interval_seconds: float,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Callable[[async_sessionmaker[AsyncSession], Outbox], list[PeriodicJob]]:
+    """The request-expiry job. It expires only the requests created in its own deployment:
+    each pair records the topic namespace it was created in (the outbox's)."""
+
     def build(sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> list[PeriodicJob]:
         def make_uow(tenant_id: UUID | None) -> MatchingUnitOfWork:
             return MatchingUnitOfWork(sessions, outbox, tenant_id)
 
         async def expire_requests() -> None:
-            expired = await pair_use_cases.expire_requests(make_uow, datetime.now(UTC))
+            expired = await pair_use_cases.expire_requests(make_uow, clock())
             if expired:
                 log.info("requests expired", extra={"count": expired})
 

@@ -147,7 +147,8 @@ async def expire_requests(
     make_uow: Callable[[UUID | None], MatchingUnitOfWork], now: datetime, batch: int = 500
 ) -> int:
     """Decline (`declined_by` None) the requests nobody answered in time. The scan runs in the
-    system scope; each tenant's pairs change in a transaction of that tenant."""
+    system scope, over the pairs of this deployment's topic namespace only (`make_uow`'s
+    outbox); each tenant's pairs change in a transaction of that tenant."""
     async with make_uow(None) as scan:
         due = await scan.pairs.due_to_expire(now, batch)
     by_tenant: dict[UUID, list[UUID]] = defaultdict(list)

@@ -29,7 +29,7 @@ class MatchingUnitOfWork(SqlUnitOfWork):
         self.programmes = SqlProgrammeRepository(self.session)
         self.org = SqlOrgRepository(self.session)
         self.participants = SqlParticipantRepository(self.session)
-        self.pairs = SqlPairRepository(self.session)
+        self.pairs = SqlPairRepository(self.session, self.outbox.namespace)
         self.rounds = SqlRoundRepository(self.session)
         return self
 
