@@ -36,9 +36,16 @@ def outbox(topics_ready: str) -> Outbox:
 
 
 @pytest.fixture
-def make_relay(engine: AsyncEngine, kafka_bootstrap: str) -> Callable[..., OutboxRelay]:
+def make_relay(
+    engine: AsyncEngine, kafka_bootstrap: str, topics_ready: str
+) -> Callable[..., OutboxRelay]:
     def make(**overrides: Any) -> OutboxRelay:
-        options: dict[str, Any] = {"service": "kit-test", "poll_seconds": 0.05, **overrides}
+        options: dict[str, Any] = {
+            "service": "kit-test",
+            "namespace": topics_ready,
+            "poll_seconds": 0.05,
+            **overrides,
+        }
         return OutboxRelay(
             engine, lambda: make_producer(kafka_bootstrap, client_id="kit-test"), **options
         )

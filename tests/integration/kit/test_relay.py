@@ -209,3 +209,34 @@ async def test_negative_control_naive_relay_loses_the_late_commit(
             text("update outbox_message set sent_at = now() where topic like :ns"),
             {"ns": kafka_namespace_2 + "%"},
         )
+
+
+async def test_a_relay_publishes_only_its_own_namespace_and_is_not_blocked_by_another(
+    engine: AsyncEngine,
+    outbox: Outbox,
+    make_relay: Callable[..., OutboxRelay],
+    kafka_bootstrap: str,
+    topics_ready: str,
+) -> None:
+    """Rows of another namespace whose topic does not exist (a deleted staging copy) stay unsent
+    and never hold up this namespace's rows in the same shard."""
+    ghost = Outbox(namespace=f"ghost{uuid4().hex[:8]}.")
+    stranded = await provision(engine, ghost)
+    ours = await provision(engine, outbox)
+    relay = make_relay(send_timeout=5.0)
+    relay_task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: _unsent(engine, [ours]), until=lambda n: n == 0, what="ours")
+        assert ours in await _tenants_on_topic(
+            kafka_bootstrap, topics_ready + topics.MATCHING, expect=1
+        )
+        assert relay.producer_rebuilds == 0, "never tried the other namespace's missing topic"
+        assert await _unsent(engine, [stranded]) == 1, "the other namespace's row is left alone"
+    finally:
+        relay.stop()
+        await relay_task
+        async with engine.begin() as conn:
+            await conn.execute(text("select set_config('app.scope', 'system', true)"))
+            await conn.execute(
+                text("delete from outbox_message where tenant_id = :t"), {"t": stranded}
+            )

@@ -57,7 +57,7 @@ def build_standard_api(
         readiness=Readiness(
             [
                 database_check(engine),
-                outbox_check(engine, service),
+                outbox_check(engine, service, namespace=settings.topic_namespace),
                 consumer_lag_check(
                     settings.kafka_bootstrap,
                     [f"{settings.group_id}.{name}" for name in subscription_names],

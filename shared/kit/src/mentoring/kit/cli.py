@@ -127,7 +127,7 @@ def outbox_status(service: str) -> None:
     async def run() -> None:
         engine = create_engine(settings.database_url, pool_size=1)
         try:
-            state = await outbox_state(engine)
+            state = await outbox_state(engine, settings.topic_namespace)
         finally:
             await engine.dispose()
         console.print_json(

@@ -408,10 +408,17 @@ class KafkaConsumerRuntime:
         await self.sub.record_handler(delivery)
 
     async def _with_retries(
-        self, delivery: Delivery, tenant: str, call: Callable[[], Awaitable[None]]
+        self,
+        delivery: Delivery,
+        tenant: str,
+        call: Callable[[], Awaitable[None]],
+        *,
+        attempts_made: int = 0,
     ) -> None:
+        """`attempts_made`: attempts already spent on this message (its failed batch)."""
         attempt = 0
-        injected = self._injected_failures(delivery)
+        outage = 0
+        injected = max(0, self._injected_failures(delivery) - attempts_made)
         while True:
             attempt += 1
             started = time.perf_counter()
@@ -426,6 +433,18 @@ class KafkaConsumerRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if unavailable(exc):
+                    # The database (or another dependency) is down, the message is fine: wait
+                    # for it without spending attempts, or a restart longer than the backoff
+                    # would dead-letter healthy events (and a sequence cursor would then drop
+                    # their replay). The partition waits; nothing behind it could succeed.
+                    attempt -= 1
+                    outage += 1
+                    self.retries += 1
+                    delay = min(self.cfg.retry_base_seconds * 2 ** min(outage, 10), 5.0)
+                    log.warning("dependency unavailable; waiting", extra={"error": repr(exc)})
+                    await asyncio.sleep(delay)
+                    continue
                 if attempt >= self.cfg.max_attempts:
                     await self._dead_letter(delivery, _describe(exc), attempts=attempt)
                     return
@@ -460,32 +479,75 @@ class KafkaConsumerRuntime:
     # -- batches (projections) -------------------------------------------------------------
 
     async def _handle_batch(self, tp: TopicPartition, deliveries: list[Delivery]) -> None:
-        handler = self.sub.batch_handler
-        assert handler is not None
         tracker = self._trackers.setdefault(tp, _PartitionTracker())
+        for d in deliveries:
+            tracker.add(d.offset)
         accepted: list[tuple[Delivery, Envelope]] = []
         for d in deliveries:
             try:
                 env = decode(d.headers, d.value)
             except InvalidEnvelope as exc:
                 await self._dead_letter(d, str(exc), attempts=0)
+                tracker.finish(d.offset)
                 continue
             if self.sub.accepts(env.type):
                 accepted.append((d, env))
-        if accepted:
-            try:
-                await handler([env for _d, env in accepted])
-            except Exception:
-                log.warning("batch failed; handling its events one by one", exc_info=True)
-                for delivery, env in accepted:
-                    await self._with_retries(
-                        delivery, str(env.tenant_id), functools.partial(handler, [env])
-                    )
             else:
-                for _ in accepted:
-                    self._count("ok")
+                tracker.finish(d.offset)
+        await self._apply_batch(tracker, accepted, attempts_made=0)
+        self.last_progress = time.time()
+
+    async def _apply_batch(
+        self,
+        tracker: _PartitionTracker,
+        part: list[tuple[Delivery, Envelope]],
+        *,
+        attempts_made: int,
+    ) -> None:
+        """One handler call (one transaction) for `part`. When it fails, each half is tried on
+        its own, in order, down to single events, which get the retries and the dead-letter
+        topic: one bad event costs about 2 log2(n) calls instead of n, and every part that
+        succeeds is committed at once, so the partition keeps moving (per-key order holds)."""
+        handler = self.sub.batch_handler
+        assert handler is not None
+        if not part:
+            return
+        if len(part) == 1 and attempts_made > 0:
+            delivery, env = part[0]
+            await self._with_retries(
+                delivery,
+                str(env.tenant_id),
+                functools.partial(handler, [env]),
+                attempts_made=attempts_made,
+            )
+            self._finished(tracker, [delivery])
+            return
+        try:
+            injected = [d for d, _env in part if self._injected_failures(d) > attempts_made]
+            if injected:  # each batch holding the message is one attempt at it
+                raise InjectedFault(f"injected transient failure of {len(injected)} in a batch")
+            await handler([env for _d, env in part])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if attempts_made == 0:
+                log.warning("batch failed; handling it in halves", exc_info=True)
+            self.retries += 1
+            half = (len(part) + 1) // 2
+            await self._apply_batch(tracker, part[:half], attempts_made=attempts_made + 1)
+            await self._apply_batch(tracker, part[half:], attempts_made=attempts_made + 1)
+            return
+        for _ in part:
+            self._count("ok")
+        self._finished(tracker, [d for d, _env in part])
+        if attempts_made > 0 and self._consumer is not None:
+            try:  # inside a split batch: make the progress visible (commits are rate-limited)
+                await self._commit(self._consumer)
+            except Exception:
+                log.warning("commit inside a split batch failed", exc_info=True)
+
+    def _finished(self, tracker: _PartitionTracker, deliveries: list[Delivery]) -> None:
         for d in deliveries:
-            tracker.add(d.offset)
             tracker.finish(d.offset)
         self.last_progress = time.time()
 
@@ -551,6 +613,39 @@ class KafkaConsumerRuntime:
             "last_progress_age_seconds": round(time.time() - self.last_progress, 3),
             "assigned_partitions": len(self._trackers),
         }
+
+
+_UNAVAILABLE_NAMES = frozenset(
+    {
+        # asyncpg: the server is starting, shutting down, or the connection is gone
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "TooManyConnectionsError",
+    }
+)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says a dependency cannot be reached, as opposed to the
+    message being unprocessable: refused or dropped connections, a database restarting."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError):
+            return True
+        if type(current).__name__ in _UNAVAILABLE_NAMES:
+            return True
+        if getattr(current, "connection_invalidated", False):  # SQLAlchemy's DBAPIError
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P")):  # connection, shutdown
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _header(delivery: Delivery, name: str) -> str | None:

@@ -45,13 +45,13 @@ def database_check(engine: AsyncEngine) -> ReadinessCheck:
 
 
 def outbox_check(
-    engine: AsyncEngine, service: str, max_age_seconds: float = 120.0
+    engine: AsyncEngine, service: str, max_age_seconds: float = 120.0, namespace: str = ""
 ) -> ReadinessCheck:
     """Relay backlog and the age of the oldest unsent row; too old means the relay is stuck."""
 
     async def check() -> CheckResult:
         try:
-            state = await outbox_state(engine)
+            state = await outbox_state(engine, namespace)
         except Exception as exc:
             return CheckResult("outbox", False, {"error": type(exc).__name__}, critical=False)
         age = (

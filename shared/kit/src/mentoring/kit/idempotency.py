@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -38,6 +39,42 @@ _SAVE = text(
 )
 
 
+def claim_sql(source: str, *, body: str, name: str = "claim") -> str:
+    """A CTE that claims the request's key inside the statement of the request's effects, once
+    per row of `source` (one row or none), storing the response with it: `body` is a SQL
+    expression of type bytea over `source` (the response may show values the statement reads).
+    It returns a row only when the key was new; as in `run_idempotent`, a concurrent request
+    with the same key waits until the first one commits (then claims nothing) or rolls back.
+    The parameters are those of `claim_params(name, ...)`."""
+    return f"""{name} AS (
+        INSERT INTO idempotency_key
+            (tenant_id, principal, key, request_hash, status_code, response_body)
+        SELECT CAST(:{name}_tenant_id AS uuid), :{name}_principal, :{name}_key, :{name}_hash,
+               CAST(:{name}_status AS smallint), {body}
+        FROM {source}
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )"""
+
+
+def claim_params(
+    name: str, *, tenant_id: UUID, principal: str, key: str, fingerprint: str, status: int
+) -> dict[str, Any]:
+    if not valid_key(key):
+        raise InvalidInput("Idempotency-Key must be 1 to 200 characters")
+    return {
+        f"{name}_tenant_id": tenant_id,
+        f"{name}_principal": principal,
+        f"{name}_key": key,
+        f"{name}_hash": fingerprint,
+        f"{name}_status": status,
+    }
+
+
+def valid_key(key: str) -> bool:
+    return 1 <= len(key) <= 200
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     status_code: int
@@ -62,7 +99,7 @@ async def run_idempotent(
     if key is None:
         status, body = await operation()
         return StoredResponse(status, body, replayed=False)
-    if not 1 <= len(key) <= 200:
+    if not valid_key(key):
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters")
     params = {"tenant_id": tenant_id, "principal": principal, "key": key}
     claimed = (await session.execute(_CLAIM, {**params, "hash": fingerprint})).first()

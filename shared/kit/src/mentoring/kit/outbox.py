@@ -3,12 +3,17 @@
 `append` takes the aggregate's next gap-free sequence and inserts the outbox row in one statement.
 The sequence row is locked until commit, so two transactions on one aggregate commit, and take
 outbox positions, in sequence order; the relay can then publish in position order per shard.
+
+A hot path can go one step further and append its event inside the statement of its state
+change (`prepare` + `append_sql`), so that the change and its event cost one round trip.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,21 +24,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring.contracts.base import EventData
 from mentoring.kit.envelope import ce_headers, new_event_id, utc_now
 
-_APPEND_EVENT = text(
-    """
-    WITH seq AS (
-        INSERT INTO outbox_sequence AS s (subject, last_sequence) VALUES (:subject, 1)
-        ON CONFLICT (subject) DO UPDATE SET last_sequence = s.last_sequence + 1
+
+def append_sql(source: str, *, name: str = "outbox", patch: Mapping[str, str] | None = None) -> str:
+    """Two CTEs that append one event per row of `source` (a CTE of the same statement that
+    yields one row or none): the aggregate's next sequence, then the outbox row. The event's
+    values are the parameters `:<name>_<field>` of `PreparedEvent.params(name)`; the CTE
+    `<name>` returns the sequence given. `patch` sets payload fields from SQL expressions over
+    `source` - values that only the statement itself knows (say, a column of a row it read)."""
+    sequence = f"{name}_seq.last_sequence"
+    payload = f"jsonb_set(CAST(:{name}_payload AS jsonb), '{{sequence}}', to_jsonb({sequence}))"
+    for field, expression in (patch or {}).items():
+        if not field.isidentifier():
+            raise ValueError(f"not a payload field: {field!r}")
+        payload = f"jsonb_set({payload}, '{{{field}}}', to_jsonb({expression}))"
+    return f"""{name}_seq AS (
+        INSERT INTO outbox_sequence AS {name}_row (subject, last_sequence)
+        SELECT :{name}_subject, 1 FROM {source}
+        ON CONFLICT (subject) DO UPDATE SET last_sequence = {name}_row.last_sequence + 1
         RETURNING last_sequence
-    )
-    INSERT INTO outbox_message
-        (id, tenant_id, topic, key, shard, event_type, sequence, headers, payload)
-    SELECT :id, :tenant_id, :topic, :key, :shard, :event_type, seq.last_sequence,
-           CAST(:headers AS jsonb),
-           jsonb_set(CAST(:payload AS jsonb), '{sequence}', to_jsonb(seq.last_sequence))
-    FROM seq
-    RETURNING sequence
-    """
+    ), {name} AS (
+        INSERT INTO outbox_message
+            (id, tenant_id, topic, key, shard, event_type, sequence, headers, payload)
+        SELECT CAST(:{name}_id AS uuid), CAST(:{name}_tenant_id AS uuid), :{name}_topic,
+               :{name}_key, CAST(:{name}_shard AS smallint), :{name}_event_type, {sequence},
+               CAST(:{name}_headers AS jsonb), {payload}
+        FROM {name}_seq, {source}
+        RETURNING sequence
+    )"""
+
+
+_APPEND_EVENT = text(
+    f"WITH one AS (SELECT), {append_sql('one', name='event')} SELECT sequence FROM event"
 )
 
 # The batch form of _APPEND_EVENT: each aggregate's sequence row is raised once by the number of
@@ -79,12 +100,66 @@ def shard_of(key: str, shards: int) -> int:
     return zlib.crc32(key.encode()) % shards if shards > 1 else 0
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedEvent:
+    """A validated event with its CloudEvents headers, ready for `append_sql`."""
+
+    id: UUID
+    tenant_id: UUID
+    subject: str
+    topic: str
+    key: str
+    shard: int
+    event_type: str
+    headers: str
+    payload: str
+
+    def params(self, name: str) -> dict[str, Any]:
+        return {
+            f"{name}_id": self.id,
+            f"{name}_tenant_id": self.tenant_id,
+            f"{name}_subject": self.subject,
+            f"{name}_topic": self.topic,
+            f"{name}_key": self.key,
+            f"{name}_shard": self.shard,
+            f"{name}_event_type": self.event_type,
+            f"{name}_headers": self.headers,
+            f"{name}_payload": self.payload,
+        }
+
+
 class Outbox:
     """Writes events into the current transaction. One per service (it knows the shard count)."""
 
     def __init__(self, shards: int = 1, namespace: str = "") -> None:
         self.shards = shards
         self.namespace = namespace
+
+    def prepare(
+        self,
+        event_type: type[EventData],
+        /,
+        *,
+        occurred_at: datetime | None = None,
+        traceparent: str | None = None,
+        **fields: Any,
+    ) -> PreparedEvent:
+        """Validate one event and render its headers and payload (the sequence is set in SQL)."""
+        at = occurred_at or utc_now()
+        event = event_type(sequence=1, occurred_at=at, **fields)
+        event_id = new_event_id()
+        headers = ce_headers(event, event_id=event_id, time=at, traceparent=traceparent)
+        return PreparedEvent(
+            id=event_id,
+            tenant_id=event.tenant_id,
+            subject=f"{event.topic}/{event.subject}",
+            topic=self.namespace + event.topic,
+            key=event.subject,
+            shard=shard_of(event.subject, self.shards),
+            event_type=event.event_type,
+            headers=_json(headers),
+            payload=event.model_dump_json(),
+        )
 
     async def append(
         self,
@@ -97,24 +172,8 @@ class Outbox:
         **fields: Any,
     ) -> int:
         """Validate and stage one event; returns the sequence it was given."""
-        at = occurred_at or utc_now()
-        event = event_type(sequence=1, occurred_at=at, **fields)  # validated; sequence set in SQL
-        event_id = new_event_id()
-        headers = ce_headers(event, event_id=event_id, time=at, traceparent=traceparent)
-        result = await session.execute(
-            _APPEND_EVENT,
-            {
-                "subject": f"{event.topic}/{event.subject}",
-                "id": event_id,
-                "tenant_id": event.tenant_id,
-                "topic": self.namespace + event.topic,
-                "key": event.subject,
-                "shard": shard_of(event.subject, self.shards),
-                "event_type": event.event_type,
-                "headers": _json(headers),
-                "payload": event.model_dump_json(),
-            },
-        )
+        event = self.prepare(event_type, occurred_at=occurred_at, traceparent=traceparent, **fields)
+        result = await session.execute(_APPEND_EVENT, event.params("event"))
         return int(result.scalar_one())
 
     async def append_many(

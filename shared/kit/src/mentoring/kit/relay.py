@@ -4,6 +4,16 @@ One active relay per shard, held by a Postgres advisory lock on a dedicated conn
 selected as "unsent, in position order", never "above the last position sent": a transaction that
 took an earlier position but commits later is published when it becomes visible. A send that does
 not complete in time means a wedged producer (aio-libs/aiokafka#1017): it is closed and rebuilt.
+
+Relays share the shards: each running relay also holds a shared "presence" lock, so every relay
+can count the others (pg_locks) and keeps at most its fair share, ceil(shards / relays). A relay
+that holds more releases the extra shards between batches (everything it sent is marked sent by
+then, so order per aggregate holds); one that holds fewer takes free ones. A relay that stops or
+dies loses its connection and with it its locks; the others take its shards over.
+
+A relay publishes only the rows of its own topic namespace (topics that start with
+`namespace + "mentoring."`), and its advisory locks carry the namespace too: isolated namespaces
+that share a database (tests, a staging copy) never publish or block each other's rows.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,12 +39,13 @@ from mentoring.kit.envelope import to_kafka_headers
 log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 0x6F7574  # "out": the advisory-lock key is namespace * 1000 + shard
+PRESENCE_SLOT = 999  # key namespace * 1000 + 999, held shared by every running relay (shards <= 64)
 
 _SELECT_UNSENT = text(
     """
     SELECT position, topic, key, headers, payload::text AS payload
     FROM outbox_message
-    WHERE sent_at IS NULL AND shard = :shard
+    WHERE sent_at IS NULL AND shard = :shard AND starts_with(topic, :prefix)
     ORDER BY position
     LIMIT :limit
     """
@@ -43,10 +55,20 @@ _PURGE = text(
     "DELETE FROM outbox_message WHERE sent_at IS NOT NULL "
     "AND sent_at < now() - make_interval(secs => :seconds)"
 )
+# A bigint advisory key shows in pg_locks as classid = high half, objid = low half, objsubid = 1.
+_COUNT_RELAYS = text(
+    """
+    SELECT count(*) FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND objsubid = 1
+      AND classid = CAST(:hi AS oid) AND objid = CAST(:lo AS oid)
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    """
+)
 _BACKLOG = text(
     "SELECT count(*) AS backlog, min(created_at) AS oldest "
-    "FROM outbox_message WHERE sent_at IS NULL"
+    "FROM outbox_message WHERE sent_at IS NULL AND starts_with(topic, :prefix)"
 )
+TOPIC_ROOT = "mentoring."  # every platform topic starts with it (mentoring.contracts.topics)
 
 
 @dataclass
@@ -55,16 +77,27 @@ class OutboxState:
     oldest_unsent: datetime | None
 
 
+def lock_key(slot: int, namespace: str = "") -> int:
+    """The advisory-lock key of a shard (or of PRESENCE_SLOT) in a topic namespace. The empty
+    namespace keeps the historical key, so relays of different versions never share a shard."""
+    tag = zlib.crc32(namespace.encode()) & 0x3FFFFFFF if namespace else 0
+    return (tag << 33) + LOCK_NAMESPACE * 1000 + slot
+
+
+def topic_prefix(namespace: str = "") -> str:
+    return namespace + TOPIC_ROOT
+
+
 async def _system_scope(conn: AsyncConnection) -> None:
     await conn.execute(
         text("select set_config(:n, :v, true)"), {"n": SCOPE_SETTING, "v": SYSTEM_SCOPE}
     )
 
 
-async def outbox_state(engine: AsyncEngine) -> OutboxState:
+async def outbox_state(engine: AsyncEngine, namespace: str = "") -> OutboxState:
     async with engine.begin() as conn:
         await _system_scope(conn)
-        row = (await conn.execute(_BACKLOG)).one()
+        row = (await conn.execute(_BACKLOG, {"prefix": topic_prefix(namespace)})).one()
     return OutboxState(backlog=int(row.backlog), oldest_unsent=row.oldest)
 
 
@@ -77,20 +110,26 @@ class OutboxRelay:
         producer_factory: Callable[[], AIOKafkaProducer],
         *,
         service: str,
+        namespace: str = "",
         shards: int = 1,
         batch_size: int = 500,
         poll_seconds: float = 0.05,
         send_timeout: float = 30.0,
         retention_seconds: float = 86400.0,
+        balance_seconds: float = 1.0,
     ) -> None:
         self._engine = engine
         self._producer_factory = producer_factory
         self._service = service
+        self._namespace = namespace
+        self._prefix = topic_prefix(namespace)
         self._shards = shards
         self._batch_size = batch_size
         self._poll = poll_seconds
         self._send_timeout = send_timeout
         self._retention = retention_seconds
+        self._balance_seconds = balance_seconds
+        self._last_balance = 0.0
         self._producer: AIOKafkaProducer | None = None
         self._lock_conn: AsyncConnection | None = None
         self._held: set[int] = set()
@@ -142,23 +181,46 @@ class OutboxRelay:
                 log.warning("relay lock connection lost; re-acquiring")
                 await self._drop_lock_connection()
         if self._lock_conn is None:
-            self._lock_conn = await self._engine.connect()
+            conn = await self._engine.connect()
             # Session-level advisory locks live as long as this connection; autocommit keeps
             # it out of any transaction.
-            await self._lock_conn.execution_options(isolation_level="AUTOCOMMIT")
-        if len(self._held) == self._shards:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(
+                text("select pg_try_advisory_lock_shared(:k)"), {"k": self._key(PRESENCE_SLOT)}
+            )
+            self._lock_conn = conn
+            self._last_balance = 0.0
+        now = time.monotonic()
+        if now - self._last_balance < self._balance_seconds:
             return
+        self._last_balance = now
+        await self._balance(self._lock_conn)
+
+    async def _balance(self, conn: AsyncConnection) -> None:
+        """Keep the fair share of shards: release extras, take free ones up to it."""
+        presence = self._key(PRESENCE_SLOT)
+        relays = (
+            await conn.execute(_COUNT_RELAYS, {"hi": presence >> 32, "lo": presence & 0xFFFFFFFF})
+        ).scalar_one()
+        fair = -(-self._shards // max(1, int(relays)))
+        for shard in sorted(self._held, reverse=True)[: max(0, len(self._held) - fair)]:
+            await conn.execute(text("select pg_advisory_unlock(:k)"), {"k": self._key(shard)})
+            self._held.discard(shard)
+            log.info("relay released shard", extra={"shard": shard, "service": self._service})
         for shard in range(self._shards):
+            if len(self._held) >= fair:
+                break
             if shard in self._held:
                 continue
             got = (
-                await self._lock_conn.execute(
-                    text("select pg_try_advisory_lock(:k)"), {"k": LOCK_NAMESPACE * 1000 + shard}
-                )
+                await conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": self._key(shard)})
             ).scalar_one()
             if got:
                 self._held.add(shard)
                 log.info("relay holds shard", extra={"shard": shard, "service": self._service})
+
+    def _key(self, slot: int) -> int:
+        return lock_key(slot, self._namespace)
 
     async def _drop_lock_connection(self) -> None:
         self._held.clear()
@@ -190,7 +252,10 @@ class OutboxRelay:
             await _system_scope(conn)
             rows = list(
                 (
-                    await conn.execute(_SELECT_UNSENT, {"shard": shard, "limit": self._batch_size})
+                    await conn.execute(
+                        _SELECT_UNSENT,
+                        {"shard": shard, "limit": self._batch_size, "prefix": self._prefix},
+                    )
                 ).all()
             )
         if not rows:

@@ -54,6 +54,13 @@ class KitSettings(BaseSettings):
         "production).",
     )
 
+    worker_subscriptions: tuple[str, ...] | None = Field(
+        default=None,
+        description="The subscriptions this worker process runs, as JSON "
+        '(`["projection-sessions"]`); unset: all of the service\'s. Gives a subscription '
+        "processes (a Deployment) of its own, so a burst on one topic cannot slow another's.",
+    )
+
     relay_shards: int = Field(default=1, ge=1, le=64)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.05, gt=0)

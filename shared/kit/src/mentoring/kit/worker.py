@@ -45,6 +45,22 @@ class PeriodicJob:
     run: Callable[[], Awaitable[None]]
 
 
+def selected(
+    subscriptions: Sequence[Subscription], names: Sequence[str] | None
+) -> list[Subscription]:
+    """The subscriptions named by MENTORING_WORKER_SUBSCRIPTIONS (all when unset)."""
+    if names is None:
+        return list(subscriptions)
+    known = {s.name for s in subscriptions}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ValueError(
+            f"MENTORING_WORKER_SUBSCRIPTIONS names {', '.join(unknown)}; "
+            f"this service has: {', '.join(sorted(known))}"
+        )
+    return [s for s in subscriptions if s.name in names]
+
+
 class Worker:
     def __init__(
         self,
@@ -58,6 +74,7 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.engine = engine
+        subscriptions = selected(subscriptions, settings.worker_subscriptions)
         factory = producer_factory or (
             lambda: make_producer(settings.kafka_bootstrap, client_id=f"{settings.service_name}")
         )
@@ -84,6 +101,7 @@ class Worker:
                 engine,
                 factory,
                 service=settings.service_name,
+                namespace=settings.topic_namespace,
                 shards=settings.relay_shards,
                 batch_size=settings.relay_batch_size,
                 poll_seconds=settings.relay_poll_seconds,

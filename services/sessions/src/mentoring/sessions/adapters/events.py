@@ -6,7 +6,10 @@ texts, or survey answers (a survey event carries its score only).
 
 from __future__ import annotations
 
+from typing import Any
+
 from mentoring.contracts.events import sessions as wire
+from mentoring.kit.outbox import Outbox, PreparedEvent
 from mentoring.kit.uow import SqlUnitOfWork
 from mentoring.sessions.domain import goals
 from mentoring.sessions.domain import sessions as domain
@@ -41,18 +44,37 @@ def emit_session_events(uow: SqlUnitOfWork, s: domain.Session) -> None:
                 **common,
             )
         else:
-            assert s.held_at is not None
-            uow.emit(
-                wire.SessionLogged,
-                occurred_at=event.at,
-                session_id=s.id,
-                held_at=s.held_at,
-                duration_minutes=s.duration_minutes,
-                topics=list(s.topics),
-                mode=wire.SessionMode(s.mode.value),
-                **common,
-            )
+            uow.emit(wire.SessionLogged, occurred_at=event.at, **session_logged(s))
     s.events.clear()
+
+
+def prepare_session_logged(
+    outbox: Outbox, s: domain.Session, *, traceparent: str | None
+) -> PreparedEvent:
+    """`sessions.session_logged.v1` of a session just logged, for a statement that appends it
+    together with the session (`mentoring.kit.outbox.append_sql`)."""
+    [event] = s.events
+    assert isinstance(event, domain.Logged)
+    s.events.clear()
+    return outbox.prepare(
+        wire.SessionLogged, occurred_at=event.at, traceparent=traceparent, **session_logged(s)
+    )
+
+
+def session_logged(s: domain.Session) -> dict[str, Any]:
+    """The fields of `sessions.session_logged.v1` for a logged session."""
+    assert s.held_at is not None
+    assert s.programme_id is not None
+    return {
+        "tenant_id": s.tenant_id,
+        "pair_id": s.pair_id,
+        "programme_id": s.programme_id,
+        "session_id": s.id,
+        "held_at": s.held_at,
+        "duration_minutes": s.duration_minutes,
+        "topics": list(s.topics),
+        "mode": wire.SessionMode(s.mode.value),
+    }
 
 
 def emit_agreement_events(uow: SqlUnitOfWork, a: Agreement) -> None:

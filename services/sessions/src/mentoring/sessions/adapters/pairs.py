@@ -15,8 +15,11 @@ from mentoring.sessions.domain.pairs import Caller, Pair, PairStatus
 
 
 class SqlPairRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, namespace: str = "") -> None:
         self.session = session
+        # the topic namespace of this deployment, recorded on the pairs it learns of (its
+        # survey scheduler works on those only)
+        self.namespace = namespace
 
     async def get(self, pair_id: UUID) -> Pair | None:
         row = (await self.session.execute(select(pair).where(pair.c.pair_id == pair_id))).first()
@@ -68,6 +71,7 @@ class SqlPairRepository:
                     status=PairStatus.ACTIVE.value,
                     created_at=p.created_at,
                     next_checkin_at=next_checkin_at,
+                    namespace=self.namespace,
                 )
                 .on_conflict_do_nothing(index_elements=["pair_id"])
                 .returning(pair.c.pair_id)
@@ -88,6 +92,7 @@ class SqlPairRepository:
             ended_at=p.ended_at,
             end_reason=reason,
             pulse_wave=None,
+            namespace=self.namespace,
         )
         await self.session.execute(
             stmt.on_conflict_do_update(

@@ -2,12 +2,15 @@
 
 Logging a past session is the hot path: one statement checks that the pair is active, that the
 caller belongs to it and that every topic is on the tenant's list, and inserts the session (and
-its note) only then. The reasons for a refusal are looked up only when it happens.
+its note) only then. The reasons for a refusal are looked up only when it happens. Through the
+API it goes further (`log_past_once`, on the asyncpg driver): the same statement also claims
+the Idempotency-Key with the response and appends the `session_logged` event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +20,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
+from mentoring.kit.db import DriverStatement
+from mentoring.kit.idempotency import claim_sql
+from mentoring.kit.outbox import PreparedEvent, append_sql
 from mentoring.sessions.adapters.tables import pair, session, session_note, topic
 from mentoring.sessions.domain.pairs import Caller, Pair, PairStatus
 from mentoring.sessions.domain.sessions import Mode, Session, SessionStatus
@@ -49,6 +55,94 @@ _INSERT_LOGGED = text(
     SELECT programme_id FROM s
     """
 ).bindparams(bindparam("topics", type_=ARRAY(Text)))
+
+
+def _log_past_sql(*, with_key: bool) -> str:
+    """The hot path in one statement: the pair is active, the caller belongs to it and every
+    topic is on the list (`p`); the Idempotency-Key is claimed with the response, whose
+    programme id only the pair row knows (`claim`); then the session, its note, and its
+    `session_logged` event (sequence and programme id set here) - or nothing at all."""
+    claim = claim_sql(
+        "p",
+        body="CAST(:body_head AS bytea) || convert_to(CAST(p.programme_id AS text), 'UTF8')"
+        " || CAST(:body_tail AS bytea)",
+    )
+    return f"""
+    WITH p AS (
+        SELECT programme_id FROM pair
+        WHERE pair_id = CAST(:pair_id AS uuid) AND status = 'active'
+          AND (mentor_id = CAST(:by AS uuid) OR mentee_id = CAST(:by AS uuid))
+          AND (SELECT count(*) FROM topic WHERE code = ANY(CAST(:topics AS text[])) AND active)
+              = cardinality(CAST(:topics AS text[]))
+    ), {claim + "," if with_key else ""} ok AS (
+        SELECT programme_id FROM p {"WHERE EXISTS (SELECT FROM claim)" if with_key else ""}
+    ), s AS (
+        INSERT INTO session (tenant_id, session_id, pair_id, programme_id, status, mode,
+                             starts_at, duration_minutes, held_at, topics, logged_by, logged_at,
+                             created_at, updated_at)
+        SELECT CAST(:tenant_id AS uuid), CAST(:session_id AS uuid), CAST(:pair_id AS uuid),
+               ok.programme_id, 'logged', CAST(:mode AS text), CAST(:held_at AS timestamptz),
+               CAST(:duration AS smallint), CAST(:held_at AS timestamptz),
+               CAST(:topics AS text[]), CAST(:by AS uuid), CAST(:now AS timestamptz),
+               CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+        FROM ok
+        RETURNING programme_id
+    ), n AS (
+        INSERT INTO session_note (tenant_id, session_id, author_id, body, updated_at)
+        SELECT CAST(:tenant_id AS uuid), CAST(:session_id AS uuid), CAST(:by AS uuid),
+               CAST(:notes AS text), CAST(:now AS timestamptz)
+        FROM s WHERE CAST(:notes AS text) IS NOT NULL
+    ), {append_sql("s", name="event", patch={"programme_id": "s.programme_id"})}
+    SELECT programme_id FROM s
+    """
+
+
+_LOG_PAST = DriverStatement(_log_past_sql(with_key=False))
+_LOG_PAST_ONCE = DriverStatement(_log_past_sql(with_key=True))
+
+
+@dataclass(frozen=True)
+class ResponseClaim:
+    """An Idempotency-Key claim with its response, rendered around the programme id."""
+
+    params: dict[str, Any]
+    head: bytes
+    tail: bytes
+
+
+async def log_past_once(
+    driver: Any,
+    s: Session,
+    *,
+    by: UUID,
+    notes: str | None,
+    event: PreparedEvent,
+    claim: ResponseClaim | None,
+) -> UUID | None:
+    """Log a past session with its event (and its Idempotency-Key claim) in one statement, on a
+    `driver_transaction`; None when nothing was written (the pair refused it, or the key was
+    claimed before): the caller then explains why."""
+    assert s.held_at is not None
+    params: dict[str, Any] = {
+        "tenant_id": s.tenant_id,
+        "session_id": s.id,
+        "pair_id": s.pair_id,
+        "by": by,
+        "mode": s.mode.value,
+        "held_at": s.held_at,
+        "duration": s.duration_minutes,
+        "topics": list(s.topics),
+        "notes": notes,
+        "now": s.updated_at,
+        **event.params("event"),
+    }
+    statement = _LOG_PAST
+    if claim is not None:
+        params.update(claim.params, body_head=claim.head, body_tail=claim.tail)
+        statement = _LOG_PAST_ONCE
+    programme_id: UUID | None = await statement.fetchval(driver, params)
+    return programme_id
+
 
 _SESSION_AND_PAIR = select(
     session,

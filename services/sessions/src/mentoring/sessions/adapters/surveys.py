@@ -20,7 +20,7 @@ _DUE_PAIRS = text(
     SELECT p.tenant_id, p.pair_id, p.programme_id, p.mentor_id, p.mentee_id, p.created_at,
            p.next_checkin_at, p.pulse_wave, p.pulse_due_on, pr.starts_on, pr.ends_on
     FROM pair p LEFT JOIN programme pr ON pr.programme_id = p.programme_id
-    WHERE p.status = 'active' AND (
+    WHERE p.status = 'active' AND p.namespace = :namespace AND (
         p.next_checkin_at <= :now
         OR (p.pulse_wave IS NOT NULL AND pr.programme_id IS NOT NULL
             AND (p.pulse_due_on IS NULL OR p.pulse_due_on <= :today))
@@ -48,8 +48,9 @@ class DuePair:
 
 
 class SqlSurveyRepository:
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncSession, namespace: str = "") -> None:
         self.db = db
+        self.namespace = namespace  # the scheduler announces surveys of its own pairs only
 
     async def get(self, survey_id: UUID, *, for_update: bool = False) -> Survey | None:
         stmt = select(survey).where(survey.c.survey_id == survey_id)
@@ -89,10 +90,14 @@ class SqlSurveyRepository:
             )
         )
 
-    # -- the scheduler (system scope: it reads across tenants) ------------------------------
+    # -- the scheduler (system scope: it reads across tenants, in its own namespace) --------
 
     async def due_pairs(self, now: datetime, limit: int) -> list[DuePair]:
-        rows = await self.db.execute(_DUE_PAIRS, {"now": now, "today": now.date(), "limit": limit})
+        """Active pairs of this deployment's namespace with a survey due, locked."""
+        rows = await self.db.execute(
+            _DUE_PAIRS,
+            {"now": now, "today": now.date(), "limit": limit, "namespace": self.namespace},
+        )
         return [DuePair(**dict(r._mapping)) for r in rows]
 
     async def issue(self, s: Survey, dedupe_key: str, now: datetime) -> bool:

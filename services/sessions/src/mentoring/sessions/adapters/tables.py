@@ -60,16 +60,21 @@ pair = Table(
     _ts("next_checkin_at"),
     Column("pulse_wave", Text, server_default="start"),
     Column("pulse_due_on", Date),
+    # the topic namespace of the deployment that recorded the pair: its scheduler announces
+    # surveys only for its own pairs (several deployments may share one database)
+    Column("namespace", Text, nullable=False, server_default=""),
     Index("ix_pair_mentor", "tenant_id", "mentor_id"),
     Index("ix_pair_mentee", "tenant_id", "mentee_id"),
     Index("ix_pair_programme", "tenant_id", "programme_id"),
     Index(
         "ix_pair_next_checkin",
+        "namespace",
         "next_checkin_at",
         postgresql_where=text("status = 'active'"),
     ),
     Index(
         "ix_pair_pulse_due",
+        "namespace",
         "pulse_due_on",
         postgresql_where=text("status = 'active' AND pulse_wave IS NOT NULL"),
     ),

@@ -10,11 +10,11 @@ from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 
 from mentoring.kit.auth import Principal, Role
-from mentoring.kit.idempotency import request_hash
+from mentoring.kit.idempotency import StoredResponse, request_hash
 from mentoring.kit.web import kit, require
 from mentoring.sessions.domain.pairs import Caller
 from mentoring.sessions.service_layer.once import RequestKey, once
-from mentoring.sessions.service_layer.uow import SessionsUnitOfWork
+from mentoring.sessions.service_layer.uow import HotPath, SessionsUnitOfWork
 
 T = TypeVar("T")
 
@@ -61,28 +61,46 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def hot_path(request: Request) -> HotPath:
+    ctx = kit(request)
+    return HotPath(ctx.engine, ctx.extras["outbox"])
+
+
+async def request_key(request: Request, principal: Principal, key: str | None) -> RequestKey:
+    fingerprint = request_hash(request.method, request.url.path, await request.body())
+    return RequestKey(principal=principal.subject, key=key, fingerprint=fingerprint)
+
+
+def rendering(
+    render: Callable[[T], BaseModel | None], status_code: int
+) -> Callable[[T], tuple[int, bytes]]:
+    def rendered(result: T) -> tuple[int, bytes]:
+        body = render(result)
+        return (status_code, body.model_dump_json().encode() if body is not None else b"")
+
+    return rendered
+
+
 async def write_once(
     request: Request,
     principal: Principal,
-    key: str | None,
+    key: str | RequestKey | None,
     work: Callable[[SessionsUnitOfWork], Awaitable[T]],
     render: Callable[[T], BaseModel | None],
     *,
     status_code: int = 200,
 ) -> Response:
     """Run a POST's use case once per Idempotency-Key and answer with its (first) response."""
-    fingerprint = request_hash(request.method, request.url.path, await request.body())
-
-    def rendered(result: T) -> tuple[int, bytes]:
-        body = render(result)
-        return (status_code, body.model_dump_json().encode() if body is not None else b"")
-
     stored = await once(
         new_uow(request, principal),
-        RequestKey(principal=principal.subject, key=key, fingerprint=fingerprint),
+        key if isinstance(key, RequestKey) else await request_key(request, principal, key),
         work,
-        rendered,
+        rendering(render, status_code),
     )
+    return answer(stored)
+
+
+def answer(stored: StoredResponse) -> Response:
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     if not stored.body:
         return Response(status_code=stored.status_code, headers=headers)

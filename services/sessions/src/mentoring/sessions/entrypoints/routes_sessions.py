@@ -19,9 +19,13 @@ from mentoring.sessions.entrypoints.http import (
     IdempotencyKey,
     Members,
     PairReaders,
+    answer,
     caller_of,
+    hot_path,
     new_uow,
     now,
+    rendering,
+    request_key,
     write_once,
 )
 from mentoring.sessions.entrypoints.schemas import (
@@ -117,10 +121,23 @@ async def log_past_session(
         pair_id, body.held_at, body.duration_minutes, body.mode, tuple(body.topics), body.notes
     )
     caller, at = caller_of(principal), now()
-    return await write_once(
+    once_per_key = await request_key(request, principal, key)
+    logged = await sessions.log_past_session_once(
+        hot_path(request),
+        caller,
+        cmd,
+        at,
+        tenant_id=principal.tenant_id,
+        request=once_per_key,
+        render=rendering(SessionOut.of, 201),
+        traceparent=request.headers.get("traceparent"),
+    )
+    if logged is not None:
+        return answer(logged)
+    return await write_once(  # a refusal to explain, or a replay
         request,
         principal,
-        key,
+        once_per_key,
         lambda uow: sessions.log_past_session(uow, caller, cmd, at),
         SessionOut.of,
         status_code=201,

@@ -5,17 +5,21 @@ Each runs inside an open unit of work (see `once`), which commits once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from mentoring.kit.calendar import SessionInvite, session_ics
 from mentoring.kit.errors import Conflict, InvalidInput, NotFound
-from mentoring.sessions.adapters.events import emit_session_events
+from mentoring.kit.idempotency import StoredResponse, claim_params, valid_key
+from mentoring.sessions.adapters.events import emit_session_events, prepare_session_logged
+from mentoring.sessions.adapters.sessions import ResponseClaim, log_past_once
 from mentoring.sessions.domain.pairs import Caller, Pair
 from mentoring.sessions.domain.sessions import Mode, Session, SessionStatus, unknown_topics
+from mentoring.sessions.service_layer.once import RequestKey
 from mentoring.sessions.service_layer.pairs import member_pair
-from mentoring.sessions.service_layer.uow import SessionsUnitOfWork
+from mentoring.sessions.service_layer.uow import HotPath, SessionsUnitOfWork
 
 MAX_NOTE_CHARS = 20_000
 
@@ -80,6 +84,69 @@ async def log_past_session(
     session.programme_id = programme_id
     emit_session_events(uow, session)
     return session
+
+
+# A programme id no pair has (random per process): the response and the event are rendered
+# before the statement that reads the pair's programme, which it then fills in.
+_PROGRAMME_SLOT = uuid4()
+
+
+async def log_past_session_once(
+    hot: HotPath,
+    caller: Caller,
+    cmd: LogPastSession,
+    now: datetime,
+    *,
+    tenant_id: UUID,
+    request: RequestKey,
+    render: Callable[[Session], tuple[int, bytes]],
+    traceparent: str | None = None,
+) -> StoredResponse | None:
+    """The hot path of `log_past_session` run once per Idempotency-Key: one statement checks
+    the pair, claims the key with the response, inserts the session (and its note) and appends
+    its event, in one transaction scoped to the tenant. None when it wrote nothing - the pair
+    refused the session, or the key was used before: then the general path (`once` with
+    `log_past_session`) answers, explaining the refusal or replaying the first response."""
+    if caller.participant_id is None or (request.key is not None and not valid_key(request.key)):
+        return None
+    try:
+        session = Session.log_past(
+            tenant_id=tenant_id,
+            pair_id=cmd.pair_id,
+            by=caller.participant_id,
+            held_at=cmd.held_at,
+            duration_minutes=cmd.duration_minutes,
+            mode=cmd.mode,
+            topics=cmd.topics,
+            now=now,
+        )
+        notes = _note(cmd.notes)
+    except InvalidInput:
+        return None  # the general path refuses it, after a replay check of the key
+    session.programme_id = _PROGRAMME_SLOT
+    status, body = render(session)
+    head, slot, tail = body.partition(str(_PROGRAMME_SLOT).encode())
+    if not slot or slot in tail:
+        return None  # the response does not show the programme exactly once
+    event = prepare_session_logged(hot.outbox, session, traceparent=traceparent)
+    claim = None
+    if request.key is not None:
+        params = claim_params(
+            "claim",
+            tenant_id=tenant_id,
+            principal=request.principal,
+            key=request.key,
+            fingerprint=request.fingerprint,
+            status=status,
+        )
+        claim = ResponseClaim(params, head, tail)
+    async with hot.transaction(tenant_id) as driver:
+        programme_id = await log_past_once(
+            driver, session, by=caller.participant_id, notes=notes, event=event, claim=claim
+        )
+    if programme_id is None:
+        return None
+    return StoredResponse(status, head + str(programme_id).encode() + tail, replayed=False)
 
 
 async def schedule_session(

@@ -94,7 +94,10 @@ def plan_for(p: DuePair, now: datetime) -> Plan:
 async def issue_due_surveys(
     new_uow: Callable[[], SessionsUnitOfWork], now: datetime, *, batch: int = 200
 ) -> int:
-    """One scheduler pass over every tenant (system scope); returns the surveys announced."""
+    """One scheduler pass over every tenant (system scope); returns the surveys announced.
+
+    Only the pairs recorded by this deployment (the unit of work's topic namespace) are
+    scanned: another deployment sharing the database announces its own."""
     announced = 0
     while True:
         async with new_uow() as uow:

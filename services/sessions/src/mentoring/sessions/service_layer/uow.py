@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Self
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mentoring.kit.db import driver_transaction
+from mentoring.kit.outbox import Outbox
 from mentoring.kit.uow import SqlUnitOfWork
 from mentoring.sessions.adapters.pairs import SqlPairRepository
 from mentoring.sessions.adapters.records import (
@@ -28,13 +35,13 @@ class SessionsUnitOfWork(SqlUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         db = self.session
-        self.pairs = SqlPairRepository(db)
+        self.pairs = SqlPairRepository(db, self.outbox.namespace)
         self.sessions = SqlSessionRepository(db)
         self.topics = SqlTopicRepository(db)
         self.agreements = SqlAgreementRepository(db)
         self.goals = SqlGoalRepository(db)
         self.feedback = SqlFeedbackRepository(db)
-        self.surveys = SqlSurveyRepository(db)
+        self.surveys = SqlSurveyRepository(db, self.outbox.namespace)
         return self
 
     @property
@@ -42,3 +49,17 @@ class SessionsUnitOfWork(SqlUnitOfWork):
         """The tenant of a tenant-scoped unit of work (never the system scope)."""
         assert self.tenant_id is not None, "a tenant-scoped unit of work"
         return self.tenant_id
+
+
+@dataclass(frozen=True)
+class HotPath:
+    """What the hot path needs instead of a unit of work: one transaction on the driver,
+    scoped to the tenant as every transaction is, and the outbox for its event."""
+
+    engine: AsyncEngine
+    outbox: Outbox
+
+    @asynccontextmanager
+    async def transaction(self, tenant_id: UUID) -> AsyncIterator[Any]:
+        async with driver_transaction(self.engine, tenant_id) as driver:
+            yield driver
