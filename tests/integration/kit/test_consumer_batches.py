@@ -20,9 +20,9 @@ from mentoring.kit.consumer import (
     ConsumerConfig,
     KafkaConsumerRuntime,
     Subscription,
-    unavailable,
 )
 from mentoring.kit.envelope import Envelope, ce_headers, encode_data, to_kafka_headers
+from mentoring.kit.errors import unavailable
 from mentoring.kit.kafka import ensure_topics, make_producer
 from mentoring.kit.testing import eventually, unique
 

@@ -111,9 +111,13 @@ async def test_matching_events_in_sessions_events_out(
         goal = await env.client.post(
             f"/api/v1/pairs/{pair.id}/goals",
             json={"title": "Moje prywatne cele", "milestones": ["Krok pierwszy"]},
-            headers=env.mentee_of(pair),
+            headers={**env.mentee_of(pair), "Idempotency-Key": f"goal-{uuid4()}"},
         )
         assert goal.status_code == 201
+        stored = (
+            "select count(*) from idempotency_key where position($1::bytea in response_body) > 0"
+        )
+        assert await env.count(stored, b"Krok pierwszy") == 1, "the response is stored with its key"
         await publish(
             producer,
             ns,
@@ -132,6 +136,7 @@ async def test_matching_events_in_sessions_events_out(
         )
         assert erased_goal["title"] == ""
         assert "Krok pierwszy" not in erased_goal["milestones"]
+        assert await env.count(stored, b"Krok pierwszy") == 0, "no stored response repeats it"
         await publish(
             producer,
             ns,

@@ -97,6 +97,9 @@ async def driver_transaction(engine: AsyncEngine, tenant_id: UUID | None) -> Asy
     For hot paths: a statement here costs the driver's work only; see `DriverStatement`."""
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
+        if driver is not None and driver.is_closed():  # the server closed it (a restart)
+            await connection.invalidate()
+            driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
         ended = False
         try:
@@ -110,12 +113,13 @@ async def driver_transaction(engine: AsyncEngine, tenant_id: UUID | None) -> Asy
             try:
                 if driver.is_in_transaction() and not driver.is_closed():
                     await driver.execute("ROLLBACK")
-                ended = not driver.is_in_transaction()
+                # a closed connection (the server restarted) must never go back to the pool
+                ended = not driver.is_closed() and not driver.is_in_transaction()
             except Exception:
                 log.warning("rollback failed; discarding the connection", exc_info=True)
             raise
         finally:
-            if not ended or driver.is_in_transaction():
+            if not ended or driver.is_closed() or driver.is_in_transaction():
                 await connection.invalidate()
 
 

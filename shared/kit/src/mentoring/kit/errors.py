@@ -45,3 +45,38 @@ class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
     code = "forbidden"
+
+
+_UNAVAILABLE_NAMES = frozenset(
+    {
+        # asyncpg: the server is starting, shutting down, or the connection is gone
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "TooManyConnectionsError",
+    }
+)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says a dependency cannot be reached, as opposed to the
+    message being unprocessable: refused or dropped connections, a database restarting."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError):
+            return True
+        if type(current).__name__ in _UNAVAILABLE_NAMES:
+            return True
+        if type(current).__name__ == "InterfaceError" and "connection is closed" in str(current):
+            return True  # asyncpg: a pooled connection the server closed (it restarted)
+        if getattr(current, "connection_invalidated", False):  # SQLAlchemy's DBAPIError
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P")):  # connection, shutdown
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -7,7 +7,7 @@ the claimed row until the first request commits (then replays it) or rolls back 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -111,3 +111,28 @@ async def run_idempotent(
     status, body = await operation()
     await session.execute(_SAVE, {**params, "status": status, "body": body})
     return StoredResponse(status, body, replayed=False)
+
+
+_FORGET = text(
+    """
+    DELETE FROM idempotency_key
+    WHERE principal = ANY(CAST(:principals AS text[]))
+       OR EXISTS (
+           SELECT FROM unnest(CAST(:mentions AS text[])) AS m(v)
+           WHERE position(convert_to(m.v, 'UTF8') IN response_body) > 0
+       )
+    """
+)
+
+
+async def forget_responses(
+    session: AsyncSession, *, principals: Sequence[str], mentions: Sequence[str] = ()
+) -> int:
+    """Erasure: delete the stored responses of these principals' requests, and every stored
+    response that mentions one of `mentions` (say, the ids of an erased person's pairs, whose
+    records the other member may have written), in the current tenant's scope. A retry of such
+    a request afterwards runs again instead of being replayed."""
+    result = await session.execute(
+        _FORGET, {"principals": list(principals), "mentions": list(mentions)}
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mentoring.kit.auth import AuthError, ForbiddenError
-from mentoring.kit.errors import DomainError
+from mentoring.kit.errors import DomainError, unavailable
 from mentoring.kit.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if unavailable(exc):  # the database is restarting or gone: the client may retry
+            log.warning(
+                "dependency unavailable", extra={"path": request.url.path, "error": repr(exc)}
+            )
+            return problem(
+                503,
+                "Service unavailable",
+                "A dependency is briefly unavailable; retry (with the same Idempotency-Key).",
+                code="unavailable",
+                instance=request.url.path,
+                headers={"Retry-After": "1"},
+            )
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem(
             500,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -22,6 +22,10 @@ from mentoring.kit.health import Readiness
 from mentoring.kit.problems import install_problem_handlers
 from mentoring.kit.ratelimit import TenantRateLimiter
 from mentoring.kit.settings import KitSettings
+
+MAX_OFFSET = 1_000_000_000
+# Every paginated list takes it: a bound keeps an absurd offset a 422, never a database error.
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip.")]
 
 
 @dataclass

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
+from mentoring.kit import web
 from mentoring.kit.auth import Principal, Role
 from mentoring.kit.web import kit, require
 from mentoring.matching.config import MatchingSettings
@@ -24,7 +25,7 @@ CoordinatorBulk = Annotated[Principal, Depends(require(Role.COORDINATOR, bulk=Tr
 Member = Annotated[Principal, Depends(require(*MEMBER_ROLES))]
 Anyone = Annotated[Principal, Depends(require())]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = web.Offset
 
 
 class Page(BaseModel, Generic[T]):

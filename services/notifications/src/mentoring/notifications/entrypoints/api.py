@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import select
 
 from mentoring.kit.auth import Principal, Role
 from mentoring.kit.errors import Forbidden, NotFound
-from mentoring.kit.web import kit, require, tenant_session
+from mentoring.kit.web import Offset, kit, require, tenant_session
 from mentoring.notifications.adapters.endpoints import DeliveryRecord, Endpoint
 from mentoring.notifications.adapters.tables import kit as kit_tables
 from mentoring.notifications.adapters.templates import Renderer
@@ -162,11 +162,25 @@ async def mark_all_notifications_read(request: Request, principal: Person) -> Ma
 # -- preferences ---------------------------------------------------------------------------
 
 
+# A wall-clock time in the person's time zone, "HH:MM[:SS]". JSON Schema's "time" format means
+# RFC 3339 full-time, which requires an offset; these times have none, so say what they are.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+            "description": "A local time, HH:MM or HH:MM:SS.",
+        }
+    ),
+]
+
+
 class QuietHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: time = Field(examples=["22:00"])
-    end: time = Field(examples=["07:00"])
+    start: LocalTime = Field(examples=["22:00"])
+    end: LocalTime = Field(examples=["07:00"])
 
 
 class PreferencesIn(BaseModel):
@@ -182,7 +196,7 @@ class PreferencesIn(BaseModel):
     )
     timezone: str = Field(default="Europe/Warsaw", min_length=1, max_length=64)
     digest: bool = Field(default=False, description="Collect the day's e-mails into one.")
-    digest_time: time = Field(default=time(17, 0), description="When the digest is sent.")
+    digest_time: LocalTime = Field(default=time(17, 0), description="When the digest is sent.")
 
 
 class PreferencesOut(PreferencesIn):
@@ -339,7 +353,7 @@ async def list_webhooks(
     request: Request,
     principal: Coordinator,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> WebhookPage:
     items, total = await webhook_cases.list_endpoints(
         _uow(request, principal), limit=limit, offset=offset
@@ -386,7 +400,7 @@ async def list_webhook_deliveries(  # noqa: PLR0917 - FastAPI parameters
     principal: Coordinator,
     status: Annotated[Literal["pending", "sent", "failed", "cancelled"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     items, total = await webhook_cases.list_deliveries(
         _uow(request, principal), endpoint_id, status=status, limit=limit, offset=offset

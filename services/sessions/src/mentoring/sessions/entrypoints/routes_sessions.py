@@ -11,6 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
+from mentoring.kit.web import Offset
 from mentoring.sessions.domain.pairs import PairStatus
 from mentoring.sessions.domain.sessions import SessionStatus
 from mentoring.sessions.entrypoints.http import (
@@ -47,7 +48,6 @@ from mentoring.sessions.service_layer.pairs import visible_pair
 
 router = APIRouter(prefix="/api/v1")
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 # -- pairs -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
+from mentoring.kit.web import Offset
 from mentoring.sessions.domain.instruments import ALL
 from mentoring.sessions.entrypoints.http import (
     Anyone,
@@ -45,7 +46,7 @@ async def my_surveys(
     principal: Members,
     submitted: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[SurveyOut]:
     """Your own surveys, due and answered (nobody else sees individual answers)."""
     caller = caller_of(principal)

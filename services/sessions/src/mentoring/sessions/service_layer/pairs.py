@@ -7,6 +7,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from mentoring.kit.errors import NotFound
+from mentoring.kit.idempotency import forget_responses
 from mentoring.sessions.adapters.events import emit_session_events
 from mentoring.sessions.adapters.sessions import erase_notes_by
 from mentoring.sessions.domain.pairs import Caller, Pair, PairStatus
@@ -105,9 +106,15 @@ async def erase_participant(uow: SessionsUnitOfWork, participant_id: UUID) -> No
     """Delete the participant's personal free text; pseudonymous rows stay for statistics.
 
     Their private notes go, their goal texts and feedback comments are blanked, and the
-    agreement texts of their pairs (written by both about both) are blanked too.
+    agreement texts of their pairs (written by both about both) are blanked too, and the
+    stored responses of Idempotency-Keys that could repeat any of it are deleted.
     """
+    pair_ids = await uow.pairs.pair_ids_of(participant_id)
     await erase_notes_by(uow.session, participant_id)
     await uow.goals.erase_texts_by(participant_id)
     await uow.feedback.erase_comments_by(participant_id)
-    await uow.agreements.erase_texts(await uow.pairs.pair_ids_of(participant_id))
+    await uow.agreements.erase_texts(pair_ids)
+    # the stored responses of Idempotency-Keys repeat those texts (theirs and their partners')
+    await forget_responses(
+        uow.session, principals=[str(participant_id)], mentions=[str(p) for p in pair_ids]
+    )
