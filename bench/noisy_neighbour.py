@@ -89,6 +89,16 @@ class Flow:
     logged: list[Logged] = field(default_factory=list)
     errors: int = 0
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    burst_done: float | None = None  # when A's calls had all returned
+
+    def noisy_split(self) -> tuple[list[float], list[float]]:
+        """The noisy phase's latencies while A's calls ran, and while A's events drained."""
+        items = [i for i in self.logged if i.phase == "noisy" and i.applied]
+        cut = self.burst_done if self.burst_done is not None else float("inf")
+        return (
+            [i.applied - i.committed for i in items if i.applied and i.committed < cut],
+            [i.applied - i.committed for i in items if i.applied and i.committed >= cut],
+        )
 
     async def send(self) -> None:
         pairs = [UUID(p["pair_id"]) for p in self.tenant.pairs]
@@ -301,6 +311,7 @@ async def main(args: argparse.Namespace) -> None:
             burst = asyncio.create_task(noise(a, args, report))
             await burst
             report["a_calls_done_after_s"] = round(time.monotonic() - began, 1)
+            flow.burst_done = time.monotonic()
             try:
                 await settle(
                     stack,
@@ -340,6 +351,9 @@ async def main(args: argparse.Namespace) -> None:
     for phase in phases:
         relay, rest = flow.parts(phase)
         print(f"{line(phase, relay)}   |{line('', rest)[8:]}")
+    during, draining = flow.noisy_split()
+    print("the noisy phase, split: while A's calls ran | while A's events drained")
+    print(f"{line('noisy', during)}   |{line('', draining)[8:]}")
     quiet99 = percentile(flow.latencies("quiet"), 0.99)
     noisy99 = percentile(flow.latencies("noisy"), 0.99)
     ratio = noisy99 / quiet99

@@ -125,7 +125,7 @@ _INSERT_PARKED = text(
 )
 _DELETE_PARKED = text("DELETE FROM parked_intent WHERE parked_id = ANY(CAST(:ids AS uuid[]))")
 # The in-app notifications and, for those actually recorded, their queued e-mails: one statement.
-# Nothing is recorded for an erased person.
+# Nothing is recorded for an erased person; no e-mail is queued for one who chose in-app only.
 _RECORD_NOTIFICATIONS = text(
     """
     WITH input AS (
@@ -148,6 +148,8 @@ _RECORD_NOTIFICATIONS = text(
         SELECT i.delivery_id, i.tenant_id, :namespace, 'email', i.kind, i.id, i.recipient_id,
                i.cause, false, :now
         FROM input i JOIN recorded r ON r.notification_id = i.id
+        WHERE NOT EXISTS (SELECT 1 FROM preference p
+                          WHERE p.person_id = i.recipient_id AND NOT p.email)
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM recorded) AS recorded, (SELECT count(*) FROM queued) AS queued
@@ -375,8 +377,9 @@ class SqlNotificationStore:
         self, items: Sequence[tuple[UUID, model.Draft]], now: datetime
     ) -> int:
         """Record in-app notifications (one per person and cause; a repeat is a no-op) and
-        queue an e-mail for each; the person's preferences are applied when it is due (the
-        delivery loop drops, delays or collects it). Returns how many were new."""
+        queue an e-mail for each whose person has not switched e-mail off; the rest of their
+        preferences (and a later switch) are applied when it is due (the delivery loop drops,
+        delays or collects it). Returns how many were new."""
         if not items:
             return 0
         ids = [notification_id(d) for _t, d in items]
