@@ -482,7 +482,8 @@ def report(
 
     print()
     print("== Consumer throughput (one worker process per service) ==")
-    measured = [d for d in run.drains if d.backlog > 0]
+    # a drain shorter than half a second (a group that only skips these events) has no rate
+    measured = [d for d in run.drains if d.backlog > 0 and d.seconds >= 0.5]
     if measured:
         print(
             f"  the backlog of {run.backlog_ministries} ministries' setup, worked off by the "

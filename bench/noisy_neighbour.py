@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 import time
@@ -51,6 +52,7 @@ import asyncpg
 from bench.scaling import ministry as m
 from bench.scaling.ministry import recent
 from bench.scaling.stack import (
+    BULK_API_REPLICA,
     BULK_LANE,
     RECOMMENDED_SPLIT,
     Stack,
@@ -269,6 +271,7 @@ async def main(args: argparse.Namespace) -> None:
     stack = Stack(
         split=RECOMMENDED_SPLIT if args.split else {},
         nice=BULK_LANE if args.split and args.bulk_lane else {},
+        api_replicas={"matching": 2} if args.split and args.bulk_lane else {},
     )
     report: dict[str, Any] = {}
     print(
@@ -276,7 +279,11 @@ async def main(args: argparse.Namespace) -> None:
         f"a {args.mentees:,}-mentee round and imports {args.mentees:,} new employees; "
         + (
             "analytics' sessions projection in a worker of its own"
-            + (", bulk work at a lower CPU priority" if args.bulk_lane else "")
+            + (
+                ", bulk work (A's calls, e-mails, burst projections) at a lower CPU priority"
+                if args.bulk_lane
+                else ""
+            )
             if args.split
             else "one worker per service"
         )
@@ -308,9 +315,19 @@ async def main(args: argparse.Namespace) -> None:
             print("noisy: A's round, publication and import while B keeps logging")
             flow.phase = "noisy"
             began, at_start = time.monotonic(), cpu_seconds(stack)
-            burst = asyncio.create_task(noise(a, args, report))
+            # A's bulk calls take the bulk lane: the matching API replica meant for them
+            bulk = (
+                Platform.over_http(stack.urls(BULK_API_REPLICA), connections=16, timeout=900.0)
+                if args.split and args.bulk_lane
+                else None
+            )
+            burst = asyncio.create_task(
+                noise(dataclasses.replace(a, platform=bulk) if bulk else a, args, report)
+            )
             await burst
             report["a_calls_done_after_s"] = round(time.monotonic() - began, 1)
+            if bulk is not None:
+                await bulk.aclose()
             flow.burst_done = time.monotonic()
             try:
                 await settle(

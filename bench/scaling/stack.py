@@ -39,7 +39,16 @@ RECOMMENDED_SPLIT: dict[str, tuple[tuple[str, ...], ...]] = {
 # ... and the processes whose work is bulk (e-mails by the thousand after a round, the
 # projections of the topics that carry bursts) with less CPU than the everyday flow: a lower
 # priority here, a smaller CPU request on Kubernetes, lower cpu_shares in compose.
-BULK_LANE = {"notifications-worker:28103": 10, "analytics-worker:28104": 10, "smtp-sink": 10}
+# The bulk HTTP calls (imports, rounds, publication) go to an API process of their own, the
+# second matching API (28011): an ingress routes those paths to a Deployment with a smaller CPU
+# request, as docs/operations.md describes.
+BULK_LANE = {
+    "notifications-worker:28103": 10,
+    "analytics-worker:28104": 10,
+    "smtp-sink": 10,
+    "matching-api:28011": 10,
+}
+BULK_API_REPLICA = 1  # the matching API replica that serves the bulk lane
 SERVICES = ("matching", "sessions", "notifications", "analytics")
 MENTORING = REPO / ".venv" / "bin" / "mentoring"
 
