@@ -66,5 +66,5 @@ test: sync infra browser lint ## every check: lint, types, layers, unit, contrac
 	@$(UV) run --frozen pytest
 
 .PHONY: reliability
-reliability: sync ## the reliability and security proof at full size (docs/reliability.md; ~20-30 min)
+reliability: sync ## the reliability and security proof at full size (docs/reliability.md; ~10 min)
 	@$(UV) run --frozen python -m tests.reliability --size full
