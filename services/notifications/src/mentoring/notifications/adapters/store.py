@@ -126,14 +126,14 @@ _INSERT_PARKED = text(
 _DELETE_PARKED = text("DELETE FROM parked_intent WHERE parked_id = ANY(CAST(:ids AS uuid[]))")
 # The in-app notifications and, for those actually recorded, their queued e-mails: one statement.
 # Nothing is recorded for an erased person; no e-mail is queued for one who chose in-app only.
+# An e-mail's delivery id is derived from its notification's, in SQL (md5 of "email/<id>").
 _RECORD_NOTIFICATIONS = text(
     """
     WITH input AS (
         SELECT * FROM unnest(
             CAST(:ids AS uuid[]), CAST(:tenants AS uuid[]), CAST(:recipients AS uuid[]),
-            CAST(:kinds AS text[]), CAST(:params AS text[]), CAST(:causes AS uuid[]),
-            CAST(:delivery_ids AS uuid[])
-        ) AS u(id, tenant_id, recipient_id, kind, params, cause, delivery_id)
+            CAST(:kinds AS text[]), CAST(:params AS text[]), CAST(:causes AS uuid[])
+        ) AS u(id, tenant_id, recipient_id, kind, params, cause)
     ), recorded AS (
         INSERT INTO notification (notification_id, tenant_id, recipient_id, kind, params,
                                   cause_event_id, created_at)
@@ -145,7 +145,8 @@ _RECORD_NOTIFICATIONS = text(
     ), queued AS (
         INSERT INTO delivery (delivery_id, tenant_id, namespace, channel, kind, notification_id,
                               recipient_id, cause_event_id, digest, next_attempt_at)
-        SELECT i.delivery_id, i.tenant_id, :namespace, 'email', i.kind, i.id, i.recipient_id,
+        SELECT CAST(md5('email/' || CAST(i.id AS text)) AS uuid), i.tenant_id, :namespace,
+               'email', i.kind, i.id, i.recipient_id,
                i.cause, false, :now
         FROM input i JOIN recorded r ON r.notification_id = i.id
         WHERE NOT EXISTS (SELECT 1 FROM preference p
@@ -395,7 +396,6 @@ class SqlNotificationStore:
                     "kinds": [d.kind.value for _t, d in items],
                     "params": [json.dumps(d.params) for _t, d in items],
                     "causes": [d.cause_event_id for _t, d in items],
-                    "delivery_ids": [email_delivery_id(i) for i in ids],
                 },
             )
         ).one()
@@ -461,10 +461,6 @@ def _derived_id(*parts: bytes) -> UUID:
 def notification_id(draft: model.Draft) -> UUID:
     """Stable per person and cause, so that recording a notification twice records it once."""
     return _derived_id(b"notification", draft.recipient_id.bytes, draft.dedupe_key.encode())
-
-
-def email_delivery_id(notification: UUID) -> UUID:
-    return _derived_id(b"email", notification.bytes)
 
 
 def _stored_parked(r: Any) -> model.StoredParked:
