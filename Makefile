@@ -60,7 +60,7 @@ fmt: sync
 schemas: sync ## regenerate the committed JSON Schemas of the events
 	@$(UV) run --frozen python -m mentoring.contracts
 
-test: sync infra browser lint ## every check: lint, types, layers, unit, contract, integration, e2e
+test: sync infra browser lint ## every check: lint, types, layers, unit, contract, integration, e2e, reliability (reduced)
 	@eval "$$(bash $(INFRA) env)"
 	@$(UV) run --frozen python -m mentoring.contracts --check
 	@$(UV) run --frozen pytest
