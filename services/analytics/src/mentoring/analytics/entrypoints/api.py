@@ -80,12 +80,18 @@ def today(request: Request) -> date:
     return now.date()
 
 
-def filters_of(programme_id: UUID | None, first: str | None, last: str | None) -> Filters:
+def filters_of(
+    programme_id: ProgrammeFilter = None, first: FromFilter = None, last: ToFilter = None
+) -> Filters:
+    """The programme and period filters of a request (also a dependency: `Period`)."""
     return Filters(
         programme_id=programme_id,
         first=parse_month(first) if first else None,
         last=parse_month(last) if last else None,
     )
+
+
+Period = Annotated[Filters, Depends(filters_of)]
 
 
 async def view_of(request: Request, principal: Principal, filters: Filters) -> DashboardView:
@@ -118,12 +124,10 @@ async def dashboard_json(
     request: Request,
     *,
     principal: Viewer,
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """Everything the dashboard shows, in one answer."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     return JSONResponse(dashboard_json_of(principal, view))
 
 
@@ -132,12 +136,10 @@ async def figures(
     request: Request,
     *,
     principal: Viewer,
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """Every figure over the period (definitions: docs/analytics.md)."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     return JSONResponse({**scope(principal, view), "figures": figures_json(view)})
 
 
@@ -147,12 +149,10 @@ async def figure(
     *,
     principal: Viewer,
     name: Annotated[str, Path(max_length=64)],
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """One figure over the period, with its monthly series when it has one."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     series_name = {"sessions_per_pair_per_month": "sessions_per_pair"}.get(name, name)
     if name not in view.dashboard.figures and series_name not in MONTHLY_FIGURES:
         raise NotFound(f"no figure {name!r}")
@@ -175,12 +175,10 @@ async def monthly(
     request: Request,
     *,
     principal: Viewer,
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """The monthly figures (sessions over time, pairs, ratings, check-ins) of the period."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     return JSONResponse({**scope(principal, view), "months": months_json(view)})
 
 
@@ -189,12 +187,10 @@ async def funnel(
     request: Request,
     *,
     principal: Viewer,
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """Mentees who reached each stage by the end of the period."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     return JSONResponse({**scope(principal, view), "stages": funnel_json(view)})
 
 
@@ -203,12 +199,10 @@ async def ratings(
     request: Request,
     *,
     principal: Viewer,
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """Session ratings of the period: the average and how often each rating was given."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     return JSONResponse(
         {
             **scope(principal, view),
@@ -223,12 +217,10 @@ async def surveys(
     request: Request,
     *,
     principal: Viewer,
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """Pulse-survey indices (psychological safety, participative leadership) by wave."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     return JSONResponse({**scope(principal, view), "instruments": surveys_json(view)})
 
 
@@ -237,12 +229,10 @@ async def cross_units(
     request: Request,
     *,
     principal: Viewer,
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
 ) -> Response:
     """The share of pairs across units, and pairs by (mentor's unit, mentee's unit)."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     return JSONResponse(
         {
             **scope(principal, view),
@@ -291,13 +281,11 @@ async def table_json(
     *,
     principal: Viewer,
     table: Annotated[exports.TableName, Path()],
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
     lang: Annotated[Literal["pl", "en"] | None, Query()] = None,
 ) -> Response:
     """A table of the dashboard (the rows of its CSV and XLSX exports) as JSON."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     built = exports.build_tables(view)[table]
     language = lang or request.cookies.get(LANG_COOKIE) or "pl"
     return JSONResponse(
@@ -332,20 +320,16 @@ async def export(
     principal: Annotated[Principal, Depends(viewer)],
     table: Annotated[exports.TableName, Path()],
     extension: Annotated[Literal["csv", "xlsx"], Path()],
-    programme_id: ProgrammeFilter = None,
-    first: FromFilter = None,
-    last: ToFilter = None,
+    period: Period,
     lang: Annotated[Literal["pl", "en"] | None, Query()] = None,
 ) -> Response:
     """A table as CSV or XLSX, headers in the chosen language (bearer token or the dashboard's
     cookie)."""
-    view = await view_of(request, principal, filters_of(programme_id, first, last))
+    view = await view_of(request, principal, period)
     built = exports.build_tables(view)[table]
     language = lang or request.cookies.get(LANG_COOKIE) or "pl"
-    period = view.dashboard.period
-    name = exports.filename(
-        table, extension, [format_month(period.first), format_month(period.last)]
-    )
+    shown = view.dashboard.period
+    name = exports.filename(table, extension, [format_month(shown.first), format_month(shown.last)])
     if extension == "csv":
         body, media = exports.to_csv(built, language), "text/csv; charset=utf-8"
     else:
