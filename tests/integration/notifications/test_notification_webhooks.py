@@ -200,7 +200,12 @@ async def test_deliveries_are_signed_structured_cloudevents(
     with pytest.raises(WebhookVerificationError):
         Webhook("whsec_" + "A" * 43 + "=").verify(json.dumps(payload), headers)
 
-    deliveries = await api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=auth)
+    # the receiver has answered; the sender records the result just after
+    deliveries = await eventually(
+        lambda: api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=auth),
+        until=lambda r: [i["status"] for i in r.json()["items"]] == ["sent"],
+        what="the delivery recorded as sent",
+    )
     [record] = deliveries.json()["items"]
     assert (record["status"], record["attempts"], record["event_id"]) == ("sent", 1, str(event_id))
     await settle(0.5)
