@@ -473,9 +473,9 @@ class KafkaConsumerRuntime:
         except ValueError:
             return 0
 
-    def _count(self, outcome: str) -> None:
-        self.processed += 1
-        metrics.EVENTS_PROCESSED.labels(self.cfg.service, self.sub.name, outcome).inc()
+    def _count(self, outcome: str, n: int = 1) -> None:
+        self.processed += n
+        metrics.EVENTS_PROCESSED.labels(self.cfg.service, self.sub.name, outcome).inc(n)
 
     # -- batches (projections) -------------------------------------------------------------
 
@@ -538,8 +538,7 @@ class KafkaConsumerRuntime:
             await self._apply_batch(tracker, part[:half], attempts_made=attempts_made + 1)
             await self._apply_batch(tracker, part[half:], attempts_made=attempts_made + 1)
             return
-        for _ in part:
-            self._count("ok")
+        self._count("ok", len(part))
         self._finished(tracker, [d for d, _env in part])
         if attempts_made > 0 and self._consumer is not None:
             try:  # inside a split batch: make the progress visible (commits are rate-limited)

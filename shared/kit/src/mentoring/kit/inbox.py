@@ -33,28 +33,53 @@ _PURGE = text(
     "DELETE FROM inbox_message WHERE processed_at < now() - make_interval(secs => :seconds)"
 )
 
-# The batch form of _CLAIM, for batch handlers: new ids in one statement, then the cursors of the
-# batch's aggregates locked (or created), compared in order, and raised where needed.
-_CLAIM_IDS = text(
+# The batch form of _CLAIM, for batch handlers, in one statement: the batch's new ids are
+# recorded, the cursors of their aggregates locked (or created at the batch's highest sequence),
+# and each event judged in batch order: new when its id is new (its first occurrence in the batch)
+# and its sequence is above both the cursor and every earlier new event of its aggregate. An
+# existing cursor is locked by a no-op update, which returns its latest committed value (even one
+# a racing consumer committed after this statement began); `xmax = 0` tells a row this statement
+# inserted. Only the positions of the claimed events and the cursors to raise come back.
+_CLAIM_BATCH = text(
     """
-    INSERT INTO inbox_message (consumer, event_id, event_type)
-    SELECT :consumer, i, t FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS u(i, t)
-    ON CONFLICT DO NOTHING
-    RETURNING event_id
-    """
-)
-# A new cursor is created at the batch's highest sequence; an existing one is locked by a no-op
-# update, which returns its latest committed value (even one a racing consumer committed after
-# this statement began). `xmax = 0` tells a row this statement inserted.
-_LOCK_CURSORS = text(
-    """
-    INSERT INTO inbox_cursor AS c (consumer, source, subject, last_sequence)
-    SELECT :consumer, so, su, seq
-    FROM unnest(CAST(:sources AS text[]), CAST(:subjects AS text[]), CAST(:seqs AS int[]))
-        AS u(so, su, seq)
-    ORDER BY so, su
-    ON CONFLICT (consumer, source, subject) DO UPDATE SET last_sequence = c.last_sequence
-    RETURNING source, subject, last_sequence, (xmax = 0) AS created
+    WITH u AS (
+        SELECT * FROM unnest(
+            CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:sources AS text[]),
+            CAST(:subjects AS text[]), CAST(:seqs AS int[])
+        ) WITH ORDINALITY AS u(id, type, so, su, seq, n)
+    ), ins AS (
+        INSERT INTO inbox_message (consumer, event_id, event_type)
+        SELECT :consumer, id, type FROM u
+        ON CONFLICT DO NOTHING
+        RETURNING event_id
+    ), fresh AS (
+        SELECT DISTINCT ON (u.id) u.n, u.so, u.su, u.seq
+        FROM u JOIN ins ON ins.event_id = u.id
+        ORDER BY u.id, u.n
+    ), cur AS (
+        INSERT INTO inbox_cursor AS c (consumer, source, subject, last_sequence)
+        SELECT :consumer, so, su, max(seq) FROM fresh GROUP BY so, su ORDER BY so, su
+        ON CONFLICT (consumer, source, subject) DO UPDATE SET last_sequence = c.last_sequence
+        RETURNING source, subject, last_sequence, (xmax = 0) AS created
+    ), judged AS (
+        SELECT f.n, f.so, f.su, f.seq, cur.last_sequence AS stored,
+               f.seq > GREATEST(
+                   CASE WHEN cur.created THEN 0 ELSE cur.last_sequence END,
+                   max(f.seq) OVER (
+                       PARTITION BY f.so, f.su ORDER BY f.n
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                   )
+               ) AS new
+        FROM fresh f JOIN cur ON cur.source = f.so AND cur.subject = f.su
+    ), raised AS (
+        SELECT so, su, max(seq) AS seq FROM judged WHERE new
+        GROUP BY so, su HAVING max(seq) > min(stored)
+    )
+    SELECT
+        (SELECT coalesce(array_agg(n ORDER BY n), '{}') FROM judged WHERE new) AS claimed,
+        (SELECT coalesce(array_agg(so ORDER BY so, su), '{}') FROM raised) AS sources,
+        (SELECT coalesce(array_agg(su ORDER BY so, su), '{}') FROM raised) AS subjects,
+        (SELECT coalesce(array_agg(seq ORDER BY so, su), '{}') FROM raised) AS seqs
     """
 )
 _RAISE_CURSORS = text(
@@ -92,68 +117,38 @@ class Inbox:
         return bool(row.new_id) and bool(row.new_sequence)
 
     async def claim_many(self, session: AsyncSession, envelopes: list[Envelope]) -> list[bool]:
-        """`claim` for a batch, in order, in a few statements: one flag per envelope."""
+        """`claim` for a batch, in order: one flag per envelope, in one statement (two when an
+        existing aggregate's cursor moves)."""
         if not envelopes:
             return []
-        fresh = set(
-            (
-                await session.execute(
-                    _CLAIM_IDS,
-                    {
-                        "consumer": self.consumer,
-                        "ids": [e.id for e in envelopes],
-                        "types": [e.type for e in envelopes],
-                    },
-                )
-            ).scalars()
-        )
-        highest: dict[tuple[str, str], int] = {}
-        for e in envelopes:
-            if e.id in fresh:
-                key = _cursor_key(e)
-                highest[key] = max(highest.get(key, 0), e.data.sequence)
-        cursors: dict[tuple[str, str], int] = {}
-        stored: dict[tuple[str, str], int] = {}
-        if highest:
-            keys = sorted(highest)
-            rows = await session.execute(
-                _LOCK_CURSORS,
+        row = (
+            await session.execute(
+                _CLAIM_BATCH,
                 {
                     "consumer": self.consumer,
-                    "sources": [k[0] for k in keys],
-                    "subjects": [k[1] for k in keys],
-                    "seqs": [highest[k] for k in keys],
+                    "ids": [e.id for e in envelopes],
+                    "types": [e.type for e in envelopes],
+                    "sources": [e.source for e in envelopes],
+                    "subjects": [f"{e.data.topic}/{e.subject}" for e in envelopes],
+                    "seqs": [e.data.sequence for e in envelopes],
                 },
             )
-            for r in rows:
-                key = (r.source, r.subject)
-                cursors[key] = 0 if r.created else r.last_sequence
-                stored[key] = r.last_sequence
-        claimed: list[bool] = []
-        for envelope in envelopes:
-            key = _cursor_key(envelope)
-            new = envelope.id in fresh and envelope.data.sequence > cursors.get(key, 0)
-            if new:
-                fresh.discard(envelope.id)  # the same id twice in one batch counts once
-                cursors[key] = envelope.data.sequence
-            claimed.append(new)
-        raised = [k for k, v in cursors.items() if v > stored.get(k, 0)]
-        if raised:
+        ).one()
+        if row.sources:
             await session.execute(
                 _RAISE_CURSORS,
                 {
                     "consumer": self.consumer,
-                    "sources": [k[0] for k in raised],
-                    "subjects": [k[1] for k in raised],
-                    "seqs": [cursors[k] for k in raised],
+                    "sources": row.sources,
+                    "subjects": row.subjects,
+                    "seqs": row.seqs,
                 },
             )
+        claimed = [False] * len(envelopes)
+        for n in row.claimed:
+            claimed[n - 1] = True
         return claimed
 
     @staticmethod
     async def purge(session: AsyncSession, older_than_seconds: float) -> None:
         await session.execute(_PURGE, {"seconds": older_than_seconds})
-
-
-def _cursor_key(envelope: Envelope) -> tuple[str, str]:
-    return envelope.source, f"{envelope.data.topic}/{envelope.subject}"

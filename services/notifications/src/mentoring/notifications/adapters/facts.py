@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -10,97 +11,134 @@ from mentoring.kit.envelope import Envelope
 from mentoring.notifications.domain import model
 
 
+def _programme_opened(d: matching.ProgrammeOpened, common: dict[str, Any]) -> model.Fact:
+    return model.ProgrammeOpened(
+        **common,
+        programme_id=d.programme_id,
+        name=d.name,
+        coordinator_id=d.coordinator_id,
+        inactivity_days=d.inactivity_days,
+    )
+
+
+def _pair_proposed(d: matching.PairProposed, common: dict[str, Any]) -> model.Fact:
+    return model.PairProposed(
+        **common,
+        pair_id=d.pair_id,
+        programme_id=d.programme_id,
+        mentor_id=d.mentor_id,
+        mentee_id=d.mentee_id,
+    )
+
+
+def _pair_created(d: matching.PairCreated, common: dict[str, Any]) -> model.Fact:
+    return model.PairCreated(
+        **common,
+        pair_id=d.pair_id,
+        programme_id=d.programme_id,
+        mentor_id=d.mentor_id,
+        mentee_id=d.mentee_id,
+    )
+
+
+def _pair_ended(d: matching.PairEnded, common: dict[str, Any]) -> model.Fact:
+    return model.PairEnded(
+        **common,
+        pair_id=d.pair_id,
+        programme_id=d.programme_id,
+        mentor_id=d.mentor_id,
+        mentee_id=d.mentee_id,
+    )
+
+
+def _round_completed(d: matching.RoundCompleted, common: dict[str, Any]) -> model.Fact:
+    return model.RoundCompleted(
+        **common,
+        round_id=d.round_id,
+        programme_id=d.programme_id,
+        proposals=d.proposals,
+        mentees_in_pool=d.mentees_in_pool,
+        mentees_unmatched=d.mentees_unmatched,
+    )
+
+
+def _participant_erased(d: matching.ParticipantErased, common: dict[str, Any]) -> model.Fact:
+    return model.ParticipantErased(**common, person_id=d.participant_id)
+
+
+def _session_scheduled(d: sessions.SessionScheduled, common: dict[str, Any]) -> model.Fact:
+    return model.SessionScheduled(
+        **common,
+        session=model.Session(
+            session_id=d.session_id,
+            pair_id=d.pair_id,
+            programme_id=d.programme_id,
+            starts_at=d.starts_at.astimezone(UTC),
+            duration_minutes=d.duration_minutes,
+            mode=d.mode.value,
+            location=d.location,
+            revision=d.revision,
+            scheduled_by=d.scheduled_by,
+        ),
+    )
+
+
+def _session_cancelled(d: sessions.SessionCancelled, common: dict[str, Any]) -> model.Fact:
+    return model.SessionCancelled(
+        **common,
+        session_id=d.session_id,
+        pair_id=d.pair_id,
+        programme_id=d.programme_id,
+        revision=d.revision,
+    )
+
+
+def _survey_due(d: sessions.SurveyDue, common: dict[str, Any]) -> model.Fact:
+    return model.SurveyDue(
+        **common,
+        survey_id=d.survey_id,
+        pair_id=d.pair_id,
+        programme_id=d.programme_id,
+        participant_id=d.participant_id,
+        instrument=d.instrument,
+        wave=d.wave,
+        due_at=d.due_at.astimezone(UTC),
+    )
+
+
+def _pair_inactive(d: analytics.PairInactive, common: dict[str, Any]) -> model.Fact:
+    return model.PairInactive(
+        **common,
+        pair_id=d.pair_id,
+        programme_id=d.programme_id,
+        inactive_days=d.inactive_days,
+        threshold_days=d.threshold_days,
+    )
+
+
+# One converter per event type (a lookup by exact type: the contract's models are final).
+_CONVERTERS: dict[type[Any], Callable[[Any, dict[str, Any]], model.Fact]] = {
+    matching.ProgrammeOpened: _programme_opened,
+    matching.PairProposed: _pair_proposed,
+    matching.PairCreated: _pair_created,
+    matching.PairEnded: _pair_ended,
+    matching.RoundCompleted: _round_completed,
+    matching.ParticipantErased: _participant_erased,
+    sessions.SessionScheduled: _session_scheduled,
+    sessions.SessionCancelled: _session_cancelled,
+    sessions.SurveyDue: _survey_due,
+    analytics.PairInactive: _pair_inactive,
+}
+
+
 def to_fact(envelope: Envelope) -> model.Fact | None:
     """The fact an event tells notifications, or None when no rule cares about it."""
-    d = envelope.data
-    common: dict[str, Any] = {"event_id": envelope.id, "occurred_at": d.occurred_at}
-    match d:
-        case matching.ProgrammeOpened():
-            return model.ProgrammeOpened(
-                **common,
-                programme_id=d.programme_id,
-                name=d.name,
-                coordinator_id=d.coordinator_id,
-                inactivity_days=d.inactivity_days,
-            )
-        case matching.PairProposed():
-            return model.PairProposed(
-                **common,
-                pair_id=d.pair_id,
-                programme_id=d.programme_id,
-                mentor_id=d.mentor_id,
-                mentee_id=d.mentee_id,
-            )
-        case matching.PairCreated():
-            return model.PairCreated(
-                **common,
-                pair_id=d.pair_id,
-                programme_id=d.programme_id,
-                mentor_id=d.mentor_id,
-                mentee_id=d.mentee_id,
-            )
-        case matching.PairEnded():
-            return model.PairEnded(
-                **common,
-                pair_id=d.pair_id,
-                programme_id=d.programme_id,
-                mentor_id=d.mentor_id,
-                mentee_id=d.mentee_id,
-            )
-        case matching.RoundCompleted():
-            return model.RoundCompleted(
-                **common,
-                round_id=d.round_id,
-                programme_id=d.programme_id,
-                proposals=d.proposals,
-                mentees_in_pool=d.mentees_in_pool,
-                mentees_unmatched=d.mentees_unmatched,
-            )
-        case matching.ParticipantErased():
-            return model.ParticipantErased(**common, person_id=d.participant_id)
-        case sessions.SessionScheduled():
-            return model.SessionScheduled(
-                **common,
-                session=model.Session(
-                    session_id=d.session_id,
-                    pair_id=d.pair_id,
-                    programme_id=d.programme_id,
-                    starts_at=d.starts_at.astimezone(UTC),
-                    duration_minutes=d.duration_minutes,
-                    mode=d.mode.value,
-                    location=d.location,
-                    revision=d.revision,
-                    scheduled_by=d.scheduled_by,
-                ),
-            )
-        case sessions.SessionCancelled():
-            return model.SessionCancelled(
-                **common,
-                session_id=d.session_id,
-                pair_id=d.pair_id,
-                programme_id=d.programme_id,
-                revision=d.revision,
-            )
-        case sessions.SurveyDue():
-            return model.SurveyDue(
-                **common,
-                survey_id=d.survey_id,
-                pair_id=d.pair_id,
-                programme_id=d.programme_id,
-                participant_id=d.participant_id,
-                instrument=d.instrument,
-                wave=d.wave,
-                due_at=d.due_at.astimezone(UTC),
-            )
-        case analytics.PairInactive():
-            return model.PairInactive(
-                **common,
-                pair_id=d.pair_id,
-                programme_id=d.programme_id,
-                inactive_days=d.inactive_days,
-                threshold_days=d.threshold_days,
-            )
-    return None
+    convert = _CONVERTERS.get(type(envelope.data))
+    if convert is None:
+        return None
+    return convert(
+        envelope.data, {"event_id": envelope.id, "occurred_at": envelope.data.occurred_at}
+    )
 
 
 def cloudevent(envelope: Envelope) -> dict[str, Any]:

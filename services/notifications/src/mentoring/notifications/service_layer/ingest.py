@@ -50,7 +50,7 @@ class EventIngest:
     session_reminder_lead: timedelta
     clock: Callable[[], datetime] = utc_now
 
-    lanes: int = 3
+    lanes: int = 2
     lane_min: int = 64
 
     async def handle_batch(self, envelopes: list[Envelope]) -> None:
