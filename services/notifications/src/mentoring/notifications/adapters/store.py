@@ -126,14 +126,19 @@ _INSERT_PARKED = text(
 _DELETE_PARKED = text("DELETE FROM parked_intent WHERE parked_id = ANY(CAST(:ids AS uuid[]))")
 # The in-app notifications and, for those actually recorded, their queued e-mails: one statement.
 # Nothing is recorded for an erased person; no e-mail is queued for one who chose in-app only.
-# An e-mail's delivery id is derived from its notification's, in SQL (md5 of "email/<id>").
+# Ids are derived in SQL, where the database's spare CPU does the hashing: a notification's from
+# its person and dedupe key (md5 of "notification/<person>/<key>", as `notification_id`), an
+# e-mail's delivery from its notification (md5 of "email/<id>").
 _RECORD_NOTIFICATIONS = text(
     """
     WITH input AS (
-        SELECT * FROM unnest(
-            CAST(:ids AS uuid[]), CAST(:tenants AS uuid[]), CAST(:recipients AS uuid[]),
+        SELECT CAST(md5('notification/' || CAST(recipient_id AS text) || '/' || dedupe) AS uuid)
+                   AS id,
+               tenant_id, recipient_id, kind, params, cause
+        FROM unnest(
+            CAST(:dedupe AS text[]), CAST(:tenants AS uuid[]), CAST(:recipients AS uuid[]),
             CAST(:kinds AS text[]), CAST(:params AS text[]), CAST(:causes AS uuid[])
-        ) AS u(id, tenant_id, recipient_id, kind, params, cause)
+        ) AS u(dedupe, tenant_id, recipient_id, kind, params, cause)
     ), recorded AS (
         INSERT INTO notification (notification_id, tenant_id, recipient_id, kind, params,
                                   cause_event_id, created_at)
@@ -383,14 +388,13 @@ class SqlNotificationStore:
         delays or collects it). Returns how many were new."""
         if not items:
             return 0
-        ids = [notification_id(d) for _t, d in items]
         row = (
             await self.session.execute(
                 _RECORD_NOTIFICATIONS,
                 {
                     "now": now,
                     "namespace": self.namespace,
-                    "ids": ids,
+                    "dedupe": [d.dedupe_key for _t, d in items],
                     "tenants": [t for t, _d in items],
                     "recipients": [d.recipient_id for _t, d in items],
                     "kinds": [d.kind.value for _t, d in items],
@@ -453,14 +457,11 @@ _PURGE = (
 )
 
 
-def _derived_id(*parts: bytes) -> UUID:
-    """A name-based (version 5 style) id: the same parts always give the same id."""
-    return UUID(bytes=hashlib.sha1(b"".join(parts), usedforsecurity=False).digest()[:16], version=5)
-
-
 def notification_id(draft: model.Draft) -> UUID:
-    """Stable per person and cause, so that recording a notification twice records it once."""
-    return _derived_id(b"notification", draft.recipient_id.bytes, draft.dedupe_key.encode())
+    """Stable per person and cause, so that recording a notification twice records it once.
+    Postgres derives it as it records (`_RECORD_NOTIFICATIONS`); this is the same function."""
+    name = f"notification/{draft.recipient_id}/{draft.dedupe_key}"
+    return UUID(hex=hashlib.md5(name.encode(), usedforsecurity=False).hexdigest())
 
 
 def _stored_parked(r: Any) -> model.StoredParked:
