@@ -52,6 +52,7 @@ import asyncpg
 from bench.scaling import ministry as m
 from bench.scaling.ministry import recent
 from bench.scaling.stack import (
+    BULK_API,
     BULK_API_REPLICA,
     BULK_LANE,
     RECOMMENDED_SPLIT,
@@ -272,6 +273,11 @@ async def main(args: argparse.Namespace) -> None:
         split=RECOMMENDED_SPLIT if args.split else {},
         nice=BULK_LANE if args.split and args.bulk_lane else {},
         api_replicas={"matching": 2} if args.split and args.bulk_lane else {},
+        env_by_name=(
+            {BULK_API: {"MENTORING_BULK_DUTY": str(args.bulk_duty)}}
+            if args.split and args.bulk_lane
+            else {}
+        ),
     )
     report: dict[str, Any] = {}
     print(
@@ -422,6 +428,13 @@ def parse() -> argparse.Namespace:
         default=True,
         help="(with --split) the e-mail sender and the burst topics' projections at a lower CPU "
         "priority (nice 10), as CPU requests would give them on Kubernetes",
+    )
+    parser.add_argument(
+        "--bulk-duty",
+        type=float,
+        default=0.5,
+        help="(with the bulk lane) MENTORING_BULK_DUTY of the bulk API: the share of time A's "
+        "import, round and publication may work (1: no pauses)",
     )
     parser.add_argument(
         "--max-noisy", type=float, default=1200.0, help="end the noisy phase after this long"

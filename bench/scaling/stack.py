@@ -49,6 +49,7 @@ BULK_LANE = {
     "matching-api:28011": 10,
 }
 BULK_API_REPLICA = 1  # the matching API replica that serves the bulk lane
+BULK_API = "matching-api:28011"  # its process name (BULK_LANE, Stack.env_by_name)
 SERVICES = ("matching", "sessions", "notifications", "analytics")
 MENTORING = REPO / ".venv" / "bin" / "mentoring"
 
@@ -111,6 +112,8 @@ class Stack:
     # A lower CPU priority (nice) for processes by name (`notifications-worker:28103`): on one
     # host, what CPU requests of separate Deployments are on Kubernetes.
     nice: Mapping[str, int] = field(default_factory=dict)
+    # Environment of single processes by the same names (the bulk lane's pacing, say).
+    env_by_name: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     logs: Path = field(
         default_factory=lambda: (
             Path(os.environ.get("MENTORING_STATE_DIR") or tempfile.gettempdir()) / "bench-logs"
@@ -153,6 +156,7 @@ class Stack:
             **(extra or {}),
         }
         name = f"{service}-{kind}" + (f":{port}" if kind != "sink" else "")
+        env.update(self.env_by_name.get(name, {}))
         if self.nice.get(name):
             argv = ["nice", "-n", str(self.nice[name]), *argv]
         with log.open("ab") as out:

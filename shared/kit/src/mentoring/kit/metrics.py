@@ -11,6 +11,11 @@ HTTP_LATENCY = Histogram(
     "mentoring_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
 )
 RATE_LIMITED = Counter("mentoring_http_rate_limited_total", "429 answers", ["service", "lane"])
+BULK_PAUSED = Counter(
+    "mentoring_bulk_paused_seconds_total",
+    "Seconds bulk calls paused to leave the database to others (MENTORING_BULK_DUTY)",
+    ["service"],
+)
 RELAY_PUBLISHED = Counter("mentoring_outbox_published_total", "Outbox rows published", ["service"])
 RELAY_PRODUCER_REBUILDS = Counter(
     "mentoring_outbox_producer_rebuilds_total", "Producers rebuilt after a failure", ["service"]

@@ -77,6 +77,14 @@ class KitSettings(BaseSettings):
     rate_limit_burst: int = Field(default=400, ge=1)
     bulk_rate_limit_per_second: float = Field(default=2.0, gt=0)
     bulk_rate_limit_burst: int = Field(default=4, ge=1)
+    bulk_duty: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="The share of wall time a bulk call (import, matching round, publication) "
+        "may spend working: it pauses between chunks so that other tenants find the database "
+        "free (0.5: at most twice as long). 1: no pauses.",
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mentoring.contracts.base import EventData
 from mentoring.kit.db import set_system_scope, set_tenant
 from mentoring.kit.outbox import Outbox
+from mentoring.kit.pacing import PACER_KEY, Pacer
 
 
 class SqlUnitOfWork:
@@ -25,8 +26,10 @@ class SqlUnitOfWork:
         tenant_id: UUID | None,
         *,
         traceparent: str | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._sessions = sessions
+        self.pacer = pacer
         self.outbox = outbox
         self.tenant_id = tenant_id
         self.traceparent = traceparent
@@ -42,6 +45,8 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
+        if self.pacer is not None:  # bulk work: `pace(session)` between its chunks
+            self._session.info[PACER_KEY] = self.pacer
         await self._session.begin()
         if self.tenant_id is None:
             await set_system_scope(self._session)
@@ -65,6 +70,11 @@ class SqlUnitOfWork:
                 await session.rollback()
         finally:
             await session.close()
+
+    async def pace(self) -> None:
+        """Between the transactions or chunks of bulk work: see `kit.pacing`."""
+        if self.pacer is not None:
+            await self.pacer.step()
 
     def emit(self, event_type: type[EventData], **fields: Any) -> None:
         """Stage an event; it is validated and written to the outbox at commit."""

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.kit.errors import Conflict
+from mentoring.kit.pacing import pace
 from mentoring.matching.adapters.sql import among
 from mentoring.matching.adapters.tables import never_pair, org_unit, person
 from mentoring.matching.domain.org import NeverPair, Person, Unit
@@ -275,6 +276,7 @@ class SqlOrgRepository:
                 ],
             )
             progress(len(chunk))
+            await pace(self.session)
 
     async def upsert_people(
         self, tenant_id: UUID, people: Sequence[PersonWrite], at: datetime, progress: Progress
@@ -319,6 +321,7 @@ class SqlOrgRepository:
                 ],
             )
             progress(len(chunk))
+            await pace(self.session)
 
     # -- never-pair lists --------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring.kit.pacing import pace
 from mentoring.matching.adapters.sql import among
 from mentoring.matching.adapters.tables import matching_round, round_proposal
 from mentoring.matching.domain.programmes import MatchingMode
@@ -92,6 +93,7 @@ class SqlRoundRepository:
                     for p in proposals[start : start + CHUNK]
                 ],
             )
+            await pace(self.session)
 
     async def get(self, round_id: UUID, *, for_update: bool = False) -> Round | None:
         query = select(matching_round).where(matching_round.c.round_id == round_id)

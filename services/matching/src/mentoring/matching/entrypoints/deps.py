@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from mentoring.kit import web
 from mentoring.kit.auth import Principal, Role
+from mentoring.kit.pacing import Pacer
 from mentoring.kit.web import kit, require
 from mentoring.matching.config import MatchingSettings
 from mentoring.matching.service_layer.common import Actor
@@ -52,6 +53,16 @@ def uow(request: Request, tenant_id: UUID | None) -> MatchingUnitOfWork:
 def tenant_uow(request: Request, principal: Principal) -> MatchingUnitOfWork:
     """Every request runs in the tenant of its token (never one from a path or a body)."""
     return uow(request, principal.tenant_id)
+
+
+def bulk_uow(request: Request, principal: Principal) -> MatchingUnitOfWork:
+    """`tenant_uow` for bulk calls (import, round, publication): paced by `MENTORING_BULK_DUTY`
+    (kit.pacing), so that they leave the shared database to other tenants between chunks."""
+    unit = tenant_uow(request, principal)
+    settings = kit_settings(request)
+    if settings.bulk_duty < 1:
+        unit.pacer = Pacer(settings.bulk_duty, service=settings.service_name)
+    return unit
 
 
 def kit_settings(request: Request) -> MatchingSettings:

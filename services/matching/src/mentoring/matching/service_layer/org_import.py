@@ -93,6 +93,7 @@ async def import_org(
                     email=p.email,
                     locale=p.locale,
                 )
+                await uow.pace()
         flagged = 0
         if any(p.line_changed and not p.new for p in plan.people):
             flagged = await common.flag_reporting_conflicts(uow, plan.manager_of, now)

@@ -224,6 +224,7 @@ async def publish(round_id: UUID, uow: MatchingUnitOfWork, now: datetime) -> Rou
             )
             await uow.rounds.save(round_)
             await uow.commit()
+        await uow.pace()  # between the chunks' transactions (bulk lane only)
 
 
 async def _publish_chunk(

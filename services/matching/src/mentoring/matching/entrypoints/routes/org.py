@@ -22,6 +22,7 @@ from mentoring.matching.entrypoints.deps import (
     Offset,
     Page,
     actor,
+    bulk_uow,
     kit_settings,
     locale_of,
     now,
@@ -340,7 +341,7 @@ async def import_org_csv(request: Request, p: CoordinatorBulk) -> ImportOut:
     English with `Accept-Language: en`).
     """
     data = await _upload(request, kit_settings(request).import_max_bytes)
-    summary = await import_org(ImportOrg(data, locale_of(request)), tenant_uow(request, p), now())
+    summary = await import_org(ImportOrg(data, locale_of(request)), bulk_uow(request, p), now())
     return ImportOut(**summary)
 
 

@@ -18,6 +18,7 @@ from mentoring.matching.entrypoints.deps import (
     Limit,
     Offset,
     Page,
+    bulk_uow,
     now,
     tenant_uow,
 )
@@ -110,7 +111,7 @@ async def run_round(
     every hard rule. 409 while another draft of the programme exists."""
     round_ = await use_cases.run_round(
         use_cases.RunRound(programme_id, body.mode if body else None),
-        tenant_uow(request, p),
+        bulk_uow(request, p),
         now(),
     )
     return RoundOut.of(round_)
@@ -183,7 +184,7 @@ async def publish(round_id: UUID, request: Request, p: CoordinatorBulk) -> Round
     """Publish a draft: one `matching.pair_proposed.v1` per pair, then
     `matching.round_completed.v1`. A proposal that is no longer valid is dropped (with its
     reason). Publishing again continues a publication that was interrupted."""
-    round_ = await use_cases.publish(round_id, tenant_uow(request, p), now())
+    round_ = await use_cases.publish(round_id, bulk_uow(request, p), now())
     return RoundOut.of(round_)
 
 
