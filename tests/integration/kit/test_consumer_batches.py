@@ -42,9 +42,20 @@ class Handler:
         self.seen: dict[UUID, int] = defaultdict(int)
         self.calls = 0
         self.applied: list[Envelope] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     async def __call__(self, batch: list[Envelope]) -> None:
         self.calls += 1
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.02)  # a statement's round trip: lets another call start
+            self._apply(batch)
+        finally:
+            self.in_flight -= 1
+
+    def _apply(self, batch: list[Envelope]) -> None:
         failing = False
         for env in batch:
             if env.id in self.bad:
@@ -81,9 +92,17 @@ async def _produce(bootstrap: str, topic: str, headers_for: Any) -> list[tuple[s
     return sent
 
 
-async def _consume(bootstrap: str, topic: str, handler: Handler, *, injection: bool) -> Any:
+async def _consume(
+    bootstrap: str, topic: str, handler: Handler, *, injection: bool, batch_partitions: int = 1
+) -> Any:
     runtime = KafkaConsumerRuntime(
-        Subscription(name=unique("batch"), topics=[topic], batch_handler=handler, max_batch=500),
+        Subscription(
+            name=unique("batch"),
+            topics=[topic],
+            batch_handler=handler,
+            max_batch=500,
+            batch_partitions=batch_partitions,
+        ),
         ConsumerConfig(
             bootstrap=bootstrap,
             group_id=unique("kit-batch-"),
@@ -131,8 +150,26 @@ async def test_a_failing_batch_is_split_in_halves_in_order(
 
     assert len(handler.applied) == EVENTS  # each event applied once: no duplicates, no losses
     assert _in_key_order(sent, handler.applied)
+    assert handler.most_in_flight == 1  # one partition: one batch at a time
     # one-by-one replay would take a call per event; halving takes about 2 log2(n) per bad one
     assert handler.calls <= 2 * len(bad) * (2 * math.ceil(math.log2(EVENTS)) + 2)
+
+
+async def test_partitions_of_a_fetch_are_handled_side_by_side_each_in_order(
+    kafka_bootstrap: str, namespace: str
+) -> None:
+    """`batch_partitions=2`: two partitions' batches at once (never more), every event applied
+    once, each key in order - also when a failing batch is split in halves meanwhile."""
+    topic = f"{namespace}{unique('batch-')}"
+    await ensure_topics(kafka_bootstrap, [topic, topic + ".dlq"], partitions=4)
+    sent = await _produce(kafka_bootstrap, topic, lambda _i: [])
+    handler = Handler({sent[77][1]}, failures=1)
+    await _consume(kafka_bootstrap, topic, handler, injection=False, batch_partitions=2)
+
+    assert len(handler.applied) == EVENTS
+    assert len({e.id for e in handler.applied}) == EVENTS
+    assert _in_key_order(sent, handler.applied)
+    assert handler.most_in_flight == 2
 
 
 async def test_the_fault_header_fails_the_batches_holding_it(

@@ -79,6 +79,11 @@ class Subscription:
     Exactly one of `handler` (CloudEvents, keyed pool), `record_handler` (raw records such as the
     compacted profile topic, keyed pool) or `batch_handler` (CloudEvents, one call per fetched
     batch, for projections) is set. Event types outside `accepts` are acknowledged untouched.
+
+    `batch_partitions` lets a batch handler work on that many partitions of one fetch at once
+    (each partition's batches stay in order, one at a time): one partition's batch is decoded
+    and prepared while another's statements run. Only for a handler whose concurrent calls do
+    not contend, i.e. one that keys its writes by aggregate, as the partitions are keyed.
     """
 
     name: str
@@ -88,6 +93,7 @@ class Subscription:
     batch_handler: BatchHandler | None = None
     accepts: Callable[[str], bool] = field(default=lambda _t: True)
     max_batch: int = 500
+    batch_partitions: int = 1
 
 
 @dataclass
@@ -255,8 +261,7 @@ class KafkaConsumerRuntime:
             if records:
                 self.last_fetch_with_records = now
             if self.sub.batch_handler is not None:
-                for tp, batch in records.items():
-                    await self._handle_batch(tp, [self._delivery(r) for r in batch])
+                await self._handle_batches(records)
             else:
                 for tp, batch in records.items():
                     tracker = self._trackers.setdefault(tp, _PartitionTracker())
@@ -274,6 +279,24 @@ class KafkaConsumerRuntime:
                 metrics.CONSUMER_REBUILDS.labels(self.cfg.service, self.sub.name).inc()
                 log.warning("consumer made no progress with lag; rebuilding it")
                 return
+
+    async def _handle_batches(self, records: dict[TopicPartition, list[Any]]) -> None:
+        """One batch per partition of the fetch, up to `batch_partitions` of them at once."""
+        batches = [(tp, [self._delivery(r) for r in batch]) for tp, batch in records.items()]
+        width = self.sub.batch_partitions
+        if width <= 1 or len(batches) <= 1:
+            for tp, deliveries in batches:
+                await self._handle_batch(tp, deliveries)
+            return
+        gate = asyncio.Semaphore(width)
+
+        async def one(tp: TopicPartition, deliveries: list[Delivery]) -> None:
+            async with gate:
+                await self._handle_batch(tp, deliveries)
+
+        async with asyncio.TaskGroup() as group:
+            for tp, deliveries in batches:
+                group.create_task(one(tp, deliveries))
 
     @staticmethod
     def _delivery(record: Any) -> Delivery:

@@ -135,14 +135,15 @@ _RECORD_NOTIFICATIONS = text(
         SELECT CAST(md5('notification/' || CAST(recipient_id AS text) || '/' || dedupe) AS uuid)
                    AS id,
                tenant_id, recipient_id, kind, params, cause
-        FROM unnest(
-            CAST(:dedupe AS text[]), CAST(:tenants AS uuid[]), CAST(:recipients AS uuid[]),
-            CAST(:kinds AS text[]), CAST(:params AS text[]), CAST(:causes AS uuid[])
+        FROM ROWS FROM (
+            unnest(CAST(:dedupe AS text[])), unnest(CAST(:tenants AS uuid[])),
+            unnest(CAST(:recipients AS uuid[])), unnest(CAST(:kinds AS text[])),
+            jsonb_array_elements(CAST(:params AS jsonb)), unnest(CAST(:causes AS uuid[]))
         ) AS u(dedupe, tenant_id, recipient_id, kind, params, cause)
     ), recorded AS (
         INSERT INTO notification (notification_id, tenant_id, recipient_id, kind, params,
                                   cause_event_id, created_at)
-        SELECT id, tenant_id, recipient_id, kind, CAST(params AS jsonb), cause, :now
+        SELECT id, tenant_id, recipient_id, kind, params, cause, :now
         FROM input
         WHERE NOT EXISTS (SELECT 1 FROM erased_person e WHERE e.person_id = input.recipient_id)
         ON CONFLICT (notification_id) DO NOTHING
@@ -398,7 +399,8 @@ class SqlNotificationStore:
                     "tenants": [t for t, _d in items],
                     "recipients": [d.recipient_id for _t, d in items],
                     "kinds": [d.kind.value for _t, d in items],
-                    "params": [json.dumps(d.params) for _t, d in items],
+                    # one JSON array for all (one encoding call, one parameter), in item order
+                    "params": json.dumps([d.params for _t, d in items]),
                     "causes": [d.cause_event_id for _t, d in items],
                 },
             )
