@@ -5,6 +5,8 @@ delivery finds its id (or an older sequence) recorded and has no effect.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +37,7 @@ _PURGE = text(
 
 # The batch form of _CLAIM, for batch handlers, in one statement: the batch's new ids are
 # recorded, the cursors of their aggregates locked (or created at the batch's highest sequence),
-# and each event judged in batch order: new when its id is new (its first occurrence in the batch)
+# and each event judged in batch order: new when its id is new (the caller sends each id once)
 # and its sequence is above both the cursor and every earlier new event of its aggregate. An
 # existing cursor is locked by a no-op update, which returns its latest committed value (even one
 # a racing consumer committed after this statement began); `xmax = 0` tells a row this statement
@@ -53,9 +55,7 @@ _CLAIM_BATCH = text(
         ON CONFLICT DO NOTHING
         RETURNING event_id
     ), fresh AS (
-        SELECT DISTINCT ON (u.id) u.n, u.so, u.su, u.seq
-        FROM u JOIN ins ON ins.event_id = u.id
-        ORDER BY u.id, u.n
+        SELECT u.n, u.so, u.su, u.seq FROM u WHERE u.id IN (SELECT event_id FROM ins)
     ), cur AS (
         INSERT INTO inbox_cursor AS c (consumer, source, subject, last_sequence)
         SELECT :consumer, so, su, max(seq) FROM fresh GROUP BY so, su ORDER BY so, su
@@ -121,16 +121,23 @@ class Inbox:
         existing aggregate's cursor moves)."""
         if not envelopes:
             return []
+        # the same id twice in one batch counts once: only first occurrences are sent
+        first: list[Envelope] = []
+        seen: set[UUID] = set()
+        for e in envelopes:
+            if e.id not in seen:
+                seen.add(e.id)
+                first.append(e)
         row = (
             await session.execute(
                 _CLAIM_BATCH,
                 {
                     "consumer": self.consumer,
-                    "ids": [e.id for e in envelopes],
-                    "types": [e.type for e in envelopes],
-                    "sources": [e.source for e in envelopes],
-                    "subjects": [f"{e.data.topic}/{e.subject}" for e in envelopes],
-                    "seqs": [e.data.sequence for e in envelopes],
+                    "ids": [e.id for e in first],
+                    "types": [e.type for e in first],
+                    "sources": [e.source for e in first],
+                    "subjects": [f"{e.data.topic}/{e.subject}" for e in first],
+                    "seqs": [e.data.sequence for e in first],
                 },
             )
         ).one()
@@ -144,9 +151,11 @@ class Inbox:
                     "seqs": row.seqs,
                 },
             )
-        claimed = [False] * len(envelopes)
-        for n in row.claimed:
-            claimed[n - 1] = True
+        new = {first[n - 1].id for n in row.claimed}
+        claimed = []
+        for e in envelopes:
+            claimed.append(e.id in new)
+            new.discard(e.id)  # a repeat of a claimed id later in the batch: not new
         return claimed
 
     @staticmethod
