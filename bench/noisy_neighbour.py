@@ -94,6 +94,14 @@ class Flow:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     burst_done: float | None = None  # when A's calls had all returned
 
+    def between(self, start: float, end: float) -> list[float]:
+        """Latencies of the noisy phase's sessions committed in [start, end) (monotonic)."""
+        return [
+            i.applied - i.committed
+            for i in self.logged
+            if i.phase == "noisy" and i.applied and start <= i.committed < end
+        ]
+
     def noisy_split(self) -> tuple[list[float], list[float]]:
         """The noisy phase's latencies while A's calls ran, and while A's events drained."""
         items = [i for i in self.logged if i.phase == "noisy" and i.applied]
@@ -246,6 +254,10 @@ async def noise(a: m.Tenant, args: argparse.Namespace, report: dict[str, Any]) -
     async def round_() -> None:
         began = time.monotonic()
         draft = await m.run_round(a)
+        compute_s = a.timings.seconds.get("round", 0.0)
+        # when each of A's steps ran (monotonic), to split B's figures by step
+        report.setdefault("steps", {})["round (computation)"] = (began, began + compute_s)
+        report["steps"]["publication"] = (began + compute_s, time.monotonic())
         report["round"] = {
             "mentees_in_pool": draft["mentees_in_pool"],
             "mentors_in_pool": draft["mentors_in_pool"],
@@ -259,6 +271,7 @@ async def noise(a: m.Tenant, args: argparse.Namespace, report: dict[str, Any]) -
         await asyncio.sleep(args.import_delay)
         began = time.monotonic()
         summary = await m.import_org(a, second, step="import-2")
+        report.setdefault("steps", {})["import"] = (began, time.monotonic())
         report["import"] = {
             "rows": summary["rows"],
             "people_created": summary["people_created"],
@@ -377,6 +390,9 @@ async def main(args: argparse.Namespace) -> None:
     during, draining = flow.noisy_split()
     print("the noisy phase, split: while A's calls ran | while A's events drained")
     print(f"{line('noisy', during)}   |{line('', draining)[8:]}")
+    print("while each of A's steps ran (the import runs beside the round)")
+    for step, (start, end) in sorted(report.get("steps", {}).items(), key=lambda kv: kv[1]):
+        print(line("", flow.between(start, end)) + f"   {step}")
     quiet99 = percentile(flow.latencies("quiet"), 0.99)
     noisy99 = percentile(flow.latencies("noisy"), 0.99)
     ratio = noisy99 / quiet99
