@@ -18,14 +18,9 @@ PAUSED = re.compile(r'^mentoring_bulk_paused_seconds_total\{service="matching"\}
 
 
 @pytest.fixture
-def matching_settings(settings_for: Callable[..., Any]) -> MatchingSettings:
-    settings: MatchingSettings = settings_for(
-        "matching",
-        bulk_rate_limit_per_second=100.0,
-        bulk_rate_limit_burst=100,
-        bulk_duty=0.5,
-    )
-    return settings
+def matching_settings(matching_settings: MatchingSettings) -> MatchingSettings:
+    """The package's settings, paced at half duty."""
+    return matching_settings.model_copy(update={"bulk_duty": 0.5})
 
 
 async def _paused(api: httpx.AsyncClient) -> float:

@@ -21,34 +21,23 @@ def _programme_opened(d: matching.ProgrammeOpened, common: dict[str, Any]) -> mo
     )
 
 
-def _pair_proposed(d: matching.PairProposed, common: dict[str, Any]) -> model.Fact:
-    return model.PairProposed(
-        **common,
-        pair_id=d.pair_id,
-        programme_id=d.programme_id,
-        mentor_id=d.mentor_id,
-        mentee_id=d.mentee_id,
-    )
+PairEvent = matching.PairProposed | matching.PairCreated | matching.PairEnded
+PairFact = type[model.PairProposed] | type[model.PairCreated] | type[model.PairEnded]
 
 
-def _pair_created(d: matching.PairCreated, common: dict[str, Any]) -> model.Fact:
-    return model.PairCreated(
-        **common,
-        pair_id=d.pair_id,
-        programme_id=d.programme_id,
-        mentor_id=d.mentor_id,
-        mentee_id=d.mentee_id,
-    )
+def _pair(fact: PairFact) -> Callable[[PairEvent, dict[str, Any]], model.Fact]:
+    """The converter of a pair event: the same four fields into the fact of the same name."""
 
+    def convert(d: PairEvent, common: dict[str, Any]) -> model.Fact:
+        return fact(
+            **common,
+            pair_id=d.pair_id,
+            programme_id=d.programme_id,
+            mentor_id=d.mentor_id,
+            mentee_id=d.mentee_id,
+        )
 
-def _pair_ended(d: matching.PairEnded, common: dict[str, Any]) -> model.Fact:
-    return model.PairEnded(
-        **common,
-        pair_id=d.pair_id,
-        programme_id=d.programme_id,
-        mentor_id=d.mentor_id,
-        mentee_id=d.mentee_id,
-    )
+    return convert
 
 
 def _round_completed(d: matching.RoundCompleted, common: dict[str, Any]) -> model.Fact:
@@ -119,9 +108,9 @@ def _pair_inactive(d: analytics.PairInactive, common: dict[str, Any]) -> model.F
 # One converter per event type (a lookup by exact type: the contract's models are final).
 _CONVERTERS: dict[type[Any], Callable[[Any, dict[str, Any]], model.Fact]] = {
     matching.ProgrammeOpened: _programme_opened,
-    matching.PairProposed: _pair_proposed,
-    matching.PairCreated: _pair_created,
-    matching.PairEnded: _pair_ended,
+    matching.PairProposed: _pair(model.PairProposed),
+    matching.PairCreated: _pair(model.PairCreated),
+    matching.PairEnded: _pair(model.PairEnded),
     matching.RoundCompleted: _round_completed,
     matching.ParticipantErased: _participant_erased,
     sessions.SessionScheduled: _session_scheduled,
