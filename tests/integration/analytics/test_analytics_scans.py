@@ -136,10 +136,11 @@ async def test_inactivity_once_per_episode_and_health_only_on_change(
         records = await read_topic(
             analytics_settings.kafka_bootstrap,
             analytics_settings.topic_namespace + topics.ANALYTICS,
-            expect=11,
+            expect=14,  # 11 inactive pairs and 3 health changes
         )
     events = [decode(r.headers, r.value).data for r in records]
     mine = [e for e in events if e.tenant_id == ministry.tenant]
+    assert len(mine) == 14
     inactive = [e for e in mine if e.event_type == "analytics.pair_inactive.v1"]
     per_pair = {pair: sum(1 for e in inactive if e.pair_id == pair) for pair in p}  # type: ignore[attr-defined]
     assert per_pair == {**dict.fromkeys(p[:5], 1), **dict.fromkeys(p[5:], 2)}
