@@ -107,11 +107,15 @@ async def test_pair_lifecycle_and_its_events(
         assert expired.json()["declined_by"] is None
         records = await eventually(
             lambda: read_topic(matching_settings.kafka_bootstrap, namespace + topics.MATCHING),
-            # a send that failed on a fresh topic is sent again later, so wait for every pair
+            # a send that failed on a fresh topic is sent again later, so wait for every
+            # aggregate's events: the three pairs' and the round's
             until=lambda rs: (
-                len(_events(rs, asked["id"])) == 2 and len(_events(rs, first["id"])) == 3
+                len(_events(rs, asked["id"])) == 2
+                and len(_events(rs, first["id"])) == 3
+                and len(_events(rs, second["id"])) == 2
+                and len(_events(rs, draft["id"])) == 1
             ),
-            what="the expiry (and the earlier pairs' events) on the topic",
+            what="the expiry (and the earlier pairs' and the round's events) on the topic",
             timeout=60,
         )
 
