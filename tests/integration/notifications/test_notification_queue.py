@@ -95,8 +95,9 @@ async def test_the_sweep_delivers_what_was_parked_when_the_programme_came_elsewh
     async with tenant_transaction(sessions, tenant) as s:
         await s.execute(
             text(
-                "INSERT INTO parked_intent (parked_id, tenant_id, awaiting, awaiting_id, intent) "
-                "VALUES (gen_random_uuid(), :t, 'programme', :p, CAST(:i AS jsonb))"
+                "INSERT INTO parked_intent (parked_id, tenant_id, awaiting, awaiting_id, intent, "
+                "created_at) VALUES (gen_random_uuid(), :t, 'programme', :p, CAST(:i AS jsonb), "
+                "now() - interval '1 hour')"
             ),
             {"t": tenant, "p": programme, "i": json.dumps(intent_to_json(intent))},
         )
@@ -108,6 +109,14 @@ async def test_the_sweep_delivers_what_was_parked_when_the_programme_came_elsewh
             {"t": tenant, "p": programme, "c": coordinator},
         )
     outbox = Outbox(namespace=namespace)
+
+    async def still_parked() -> int:
+        async with tenant_transaction(sessions, tenant) as s:
+            return int((await s.execute(text("SELECT count(*) FROM parked_intent"))).scalar_one())
+
+    # the frequent sweep looks only at what was parked recently; this was parked an hour ago
+    await resolve_parked(sessions, outbox, parked_within=timedelta(minutes=10))
+    assert await still_parked() == 1
     assert await resolve_parked(sessions, outbox) >= 1
     assert await resolve_parked(sessions, outbox) == 0
     async with tenant_transaction(sessions, tenant) as s:

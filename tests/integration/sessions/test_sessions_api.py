@@ -271,6 +271,34 @@ async def test_topics_are_the_ministrys_own_list(env: SessionsEnv) -> None:
     assert elsewhere.json() == []
 
 
+async def test_a_nul_character_is_a_clear_422_and_changes_nothing(env: SessionsEnv) -> None:
+    """Postgres cannot store U+0000 in text; a request carrying one is the client's error (a
+    problem body that says where), not a 500, and nothing of it is written."""
+    await env.add_topics("career")
+    before = await env.count("select count(*) from topic where tenant_id = $1", env.tenant)
+    created = await env.client.post(
+        "/api/v1/topics",
+        json={"code": "nul", "label_pl": "Zła\u0000etykieta", "label_en": "Bad"},
+        headers=env.coordinator(),
+    )
+    renamed = await env.client.patch(
+        "/api/v1/topics/career", json={"label_en": "Ca\u0000reer"}, headers=env.coordinator()
+    )
+    in_path = await env.client.patch(
+        "/api/v1/topics/ca%00reer", json={"label_en": "Career"}, headers=env.coordinator()
+    )
+    for response, where in ((created, "body"), (renamed, "body"), (in_path, "path")):
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["type"] == "urn:mentoring:problem:invalid_input"
+        assert "U+0000" in body["detail"]
+        assert body["errors"][0]["location"] == [where]
+    assert await env.count("select count(*) from topic where tenant_id = $1", env.tenant) == before
+    listed = await env.client.get("/api/v1/topics", headers=env.coordinator())
+    assert [(t["code"], t["label_en"]) for t in listed.json()] == [("career", "Topic career")]
+
+
 async def test_openapi_and_asyncapi_describe_the_service(env: SessionsEnv) -> None:
     openapi = await env.client.get("/openapi.json")
     assert openapi.status_code == 200

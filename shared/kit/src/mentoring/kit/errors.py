@@ -80,3 +80,22 @@ def unavailable(exc: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+# Data the client sent that Postgres cannot store as text: the NUL character (U+0000) in a
+# string (22021) or in JSON (22P05). A client's mistake, not the server's.
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
+def unstorable_text(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is Postgres refusing a text value, such as a string
+    with a NUL character, that came from the request."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if sqlstate in _UNSTORABLE_TEXT:
+            return True
+        current = current.__cause__ or current.__context__
+    return False

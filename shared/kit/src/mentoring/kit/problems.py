@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mentoring.kit.auth import AuthError, ForbiddenError
-from mentoring.kit.errors import DomainError, unavailable
+from mentoring.kit.errors import DomainError, unavailable, unstorable_text
 from mentoring.kit.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             extra={"errors": errors},
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not unstorable_text(exc):
+            raise exc  # to the handler of every other error below (503 or 500)
+        # The transaction was rolled back on the way out: nothing of the request was written.
+        return problem(
+            422,
+            "Invalid input",
+            "The text contains a character that cannot be stored: the NUL character (U+0000).",
+            code="invalid_input",
+            instance=request.url.path,
+            extra={"errors": [{"location": [_nul_in(request)], "message": "NUL (U+0000)"}]},
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(
@@ -128,6 +143,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             code="internal",
             instance=request.url.path,
         )
+
+
+def _nul_in(request: Request) -> str:
+    if any("\x00" in str(v) for v in request.path_params.values()):
+        return "path"
+    if any("\x00" in v for v in request.query_params.values()):
+        return "query"
+    return "body"
 
 
 def _reason(status: int) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -50,7 +50,13 @@ _RESUMABLE_PARKED = text(
     FOR UPDATE SKIP LOCKED
     """
 )
-_PARKED_TENANTS = text("SELECT DISTINCT tenant_id FROM parked_intent")
+# The tenants with parked intents (system scope: the read models it would take to tell which can
+# go now are tenant-only), those parked in the last :seconds when that is given.
+_PARKED_TENANTS = text(
+    "SELECT DISTINCT tenant_id FROM parked_intent "
+    "WHERE CAST(:seconds AS float8) IS NULL "
+    "OR created_at > now() - make_interval(secs => CAST(:seconds AS float8))"
+)
 _SELECT_ERASED = text(
     "SELECT person_id FROM erased_person WHERE person_id = ANY(CAST(:ids AS uuid[]))"
 )
@@ -275,8 +281,9 @@ class SqlNotificationStore:
         rows = await self.session.execute(_RESUMABLE_PARKED, {"limit": limit})
         return [_stored_parked(r) for r in rows]
 
-    async def parked_tenants(self) -> list[UUID]:
-        return list((await self.session.execute(_PARKED_TENANTS)).scalars())
+    async def parked_tenants(self, within: timedelta | None = None) -> list[UUID]:
+        seconds = within.total_seconds() if within is not None else None
+        return list((await self.session.execute(_PARKED_TENANTS, {"seconds": seconds})).scalars())
 
     async def erased_among(self, people: set[UUID]) -> set[UUID]:
         if not people:

@@ -26,6 +26,8 @@ from mentoring.notifications.service_layer.reminders import (
 SUBSCRIPTIONS = ("profiles", "events")
 EVENT_TOPICS = (topics.MATCHING, topics.SESSIONS, topics.ANALYTICS)
 REMINDER_BATCH = 500
+# Two transactions that race (one parks, one records what it waits for) commit within seconds.
+RACE_WINDOW = timedelta(minutes=10)
 
 
 def subscriptions(
@@ -67,12 +69,17 @@ def jobs(
         while await fire_due_reminders(sessions, outbox, limit=REMINDER_BATCH) == REMINDER_BATCH:
             pass
 
+    async def parked() -> None:
+        await resolve_parked(sessions, outbox, parked_within=RACE_WINDOW)
+
     async def upkeep() -> None:
-        await resolve_parked(sessions, outbox)
+        await resolve_parked(sessions, outbox)  # every tenant's parked intents
         await housekeeping(sessions, outbox, inbox_retention_days=settings.inbox_retention_days)
 
     out = [
         PeriodicJob("reminders", settings.reminder_poll_seconds, reminders),
+        # Each second: the tenants that parked something in the last minutes (usually none).
+        PeriodicJob("parked", settings.reminder_poll_seconds, parked),
         PeriodicJob("upkeep", 60.0, upkeep),
     ]
     if settings.dispatch_enabled:

@@ -53,13 +53,17 @@ async def resolve_parked(
     outbox: Outbox,
     *,
     limit: int = 500,
+    parked_within: timedelta | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> int:
     """Deliver parked intents whose pair or programme has arrived meanwhile. The event path
-    resolves them itself when it records the awaited fact; this catches the race of two workers
-    (one parks an intent while the other records what it waits for)."""
+    resolves them itself when it records the awaited fact; this catches the race of two
+    transactions at once, in one worker (two partitions, two lanes) or in two: one parks an
+    intent while the other records what it waits for, and neither sees the other's rows.
+    `parked_within` looks only at tenants that parked something that recently (the race's
+    window), so the frequent sweep costs one query when nothing was parked."""
     async with NotificationsUnitOfWork(sessions, outbox, None) as uow:
-        tenants = await uow.store.parked_tenants()
+        tenants = await uow.store.parked_tenants(parked_within)
     resumed = 0
     for tenant_id in tenants:
         async with NotificationsUnitOfWork(sessions, outbox, tenant_id) as uow:
