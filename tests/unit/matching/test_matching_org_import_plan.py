@@ -44,6 +44,8 @@ def test_file_level_problems() -> None:
     latin2 = (HEADER + "\n1,Zo\xbfia,N,z@example.gov.pl,U,W,,,,\n").encode("latin-1")
     not_utf8 = parse_org_csv(HEADER.encode() + b"\n" + latin2.split(b"\n")[1] + b"\n")
     assert [(e.line, e.code) for e in not_utf8.errors] == [(2, "not_utf8")]
+    nul = parse_org_csv((HEADER + "\n1,A,B,a@b.pl,U,W,,,,\n2,A\x00,B,c@b.pl,U,W,,,,\n").encode())
+    assert nul.fatal and [(e.line, e.code) for e in nul.errors] == [(3, "nul_character")]
     too_many = parse_org_csv((HEADER + "\n" + "1,A,B,a@b.pl,U,W,,,,\n" * 3).encode(), max_rows=2)
     assert too_many.fatal and too_many.errors[-1].code == "too_many_rows"
 

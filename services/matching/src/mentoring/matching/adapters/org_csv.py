@@ -56,6 +56,14 @@ def parse_org_csv(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedCsv:
     if not text.strip():
         parsed.errors, parsed.fatal = [RowError(1, None, "empty_file")], True
         return parsed
+    if "\x00" in text:  # not text at all (Postgres cannot store it): say which lines
+        parsed.errors = [
+            RowError(number, None, "nul_character")
+            for number, line in enumerate(text.split("\n"), start=1)
+            if "\x00" in line
+        ]
+        parsed.fatal = True
+        return parsed
     first_line = text.splitlines()[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(first_line))
     try:

@@ -11,6 +11,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Wiersz nie jest zapisany w UTF-8 (zapisz plik jako CSV UTF-8).",
         "The line is not UTF-8 (save the file as CSV UTF-8).",
     ),
+    "nul_character": (
+        "Wiersz zawiera znak NUL (U+0000): to nie jest plik tekstowy CSV.",
+        "The line contains the NUL character (U+0000): this is not a CSV text file.",
+    ),
     "bad_csv": ("Nieprawidłowy format CSV: {detail}.", "Malformed CSV: {detail}."),
     "missing_column": (
         "Brak wymaganej kolumny {column}.",
