@@ -322,6 +322,9 @@ async def run_chaos(
     zero_after_load, lag_state = await _until_zero_lag(probe, timeout=300)
     zero_lag_at = time.monotonic() if zero_after_load is not None else None
     since_last_fault = None if zero_lag_at is None else zero_lag_at - last_fault_end
+    # The load goes on after the last fault (it starts at 75 % of it), and lag cannot reach zero
+    # while sessions are still being logged: this is the part of the figure after the load.
+    since_load_end = None if zero_lag_at is None else zero_lag_at - load_end
 
     expected = len(load.sessions)
     # with no lag left, the effects are committed; the webhooks may still be on their way
@@ -347,6 +350,10 @@ async def run_chaos(
             "seconds from end of last fault to zero lag": None
             if since_last_fault is None
             else round(since_last_fault, 1),
+            "seconds from end of load to zero lag": None
+            if since_load_end is None
+            else round(since_load_end, 1),
+            "seconds of load after the last fault": round(load_end - last_fault_end, 1),
             "lag state at the end": lag_state,
             "analytics effects (API total)": analytics_total,
             "seconds until analytics complete": None
