@@ -42,14 +42,14 @@ RECOMMENDED_SPLIT: dict[str, tuple[tuple[str, ...], ...]] = {
 # The bulk HTTP calls (imports, rounds, publication) go to an API process of their own, the
 # second matching API (28011): an ingress routes those paths to a Deployment with a smaller CPU
 # request, as docs/operations.md describes.
+BULK_API_REPLICA = 1  # the matching API replica that serves the bulk lane
+BULK_API = "matching-api:28011"  # its process name (BULK_LANE, Stack.env_by_name)
 BULK_LANE = {
     "notifications-worker:28103": 10,
     "analytics-worker:28104": 10,
     "smtp-sink": 10,
-    "matching-api:28011": 10,
+    BULK_API: 10,
 }
-BULK_API_REPLICA = 1  # the matching API replica that serves the bulk lane
-BULK_API = "matching-api:28011"  # its process name (BULK_LANE, Stack.env_by_name)
 SERVICES = ("matching", "sessions", "notifications", "analytics")
 MENTORING = REPO / ".venv" / "bin" / "mentoring"
 

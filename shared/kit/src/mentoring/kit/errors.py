@@ -5,6 +5,7 @@ Pure Python: domain code may import this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -63,10 +64,7 @@ _UNAVAILABLE_NAMES = frozenset(
 def unavailable(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) says a dependency cannot be reached, as opposed to the
     message being unprocessable: refused or dropped connections, a database restarting."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in _chain(exc):
         if isinstance(current, ConnectionError):
             return True
         if type(current).__name__ in _UNAVAILABLE_NAMES:
@@ -75,10 +73,9 @@ def unavailable(exc: BaseException) -> bool:
             return True  # asyncpg: a pooled connection the server closed (it restarted)
         if getattr(current, "connection_invalidated", False):  # SQLAlchemy's DBAPIError
             return True
-        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        sqlstate = _sqlstate(current)
         if isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P")):  # connection, shutdown
             return True
-        current = current.__cause__ or current.__context__
     return False
 
 
@@ -90,12 +87,19 @@ _UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 def unstorable_text(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) is Postgres refusing a text value, such as a string
     with a NUL character, that came from the request."""
+    return any(_sqlstate(current) in _UNSTORABLE_TEXT for current in _chain(exc))
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what caused it, each once (a cycle of causes ends the walk)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
-        if sqlstate in _UNSTORABLE_TEXT:
-            return True
+        yield current
         current = current.__cause__ or current.__context__
-    return False
+
+
+def _sqlstate(exc: BaseException) -> object:
+    """The SQLSTATE of a driver error (asyncpg: `sqlstate`, psycopg: `pgcode`), else None."""
+    return getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)

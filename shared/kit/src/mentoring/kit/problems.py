@@ -88,27 +88,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             {"location": [str(p) for p in e.get("loc", ())], "message": e.get("msg", "")}
             for e in exc.errors()
         ]
-        return problem(
-            422,
-            "Invalid input",
-            "The request does not match the expected schema.",
-            code="invalid_input",
-            instance=request.url.path,
-            extra={"errors": errors},
-        )
+        return _invalid_input(request, "The request does not match the expected schema.", errors)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if not unstorable_text(exc):
             raise exc  # to the handler of every other error below (503 or 500)
         # The transaction was rolled back on the way out: nothing of the request was written.
-        return problem(
-            422,
-            "Invalid input",
+        return _invalid_input(
+            request,
             "The text contains a character that cannot be stored: the NUL character (U+0000).",
-            code="invalid_input",
-            instance=request.url.path,
-            extra={"errors": [{"location": [_nul_in(request)], "message": "NUL (U+0000)"}]},
+            [{"location": [_nul_in(request)], "message": "NUL (U+0000)"}],
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -143,6 +133,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             code="internal",
             instance=request.url.path,
         )
+
+
+def _invalid_input(request: Request, detail: str, errors: list[dict[str, Any]]) -> JSONResponse:
+    return problem(
+        422,
+        "Invalid input",
+        detail,
+        code="invalid_input",
+        instance=request.url.path,
+        extra={"errors": errors},
+    )
 
 
 def _nul_in(request: Request) -> str:
